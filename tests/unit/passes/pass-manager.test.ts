@@ -87,7 +87,7 @@ test('refuses up front a pass whose requirement nothing establishes, naming the 
 test('names the pass that dropped a required property', () => {
   assert.throws(
     () => run(sample(), 'make-canonical,breaker,needs-canonical'),
-    /pipeline:1:24: pass 'needs-canonical' requires 'canonical', which does not hold here: 'breaker' \(column 16\) does not preserve it; it is established by 'make-canonical'/,
+    /pipeline:1:24: pass 'needs-canonical' requires 'canonical', which does not hold here: 'breaker' \(column 16\) does not preserve it; it is established by 'canonicalize' or 'make-canonical', which must come earlier$/,
   );
   // A pass that preserves the property keeps it; infer-shapes{batch} establishes static-shapes.
   const r = run(sample(), 'make-canonical,rebuild,needs-canonical,infer-shapes{batch=3},needs-static');
