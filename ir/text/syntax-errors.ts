@@ -41,5 +41,7 @@ export function parsingError(e: IRecognitionException, file: string | undefined)
     line = tok.endLine;
     col = tok.endColumn === undefined ? undefined : tok.endColumn + 1;
   }
-  return new VitcError(e.message, { file, line: line ?? 1, col: col ?? 1 });
+  // Empty input: nothing precedes the end either.
+  if (line === undefined || col === undefined || !Number.isFinite(line) || !Number.isFinite(col)) [line, col] = [1, 1];
+  return new VitcError(e.message, { file, line, col });
 }

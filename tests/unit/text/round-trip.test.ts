@@ -45,7 +45,7 @@ function sampleTensor(dtype: DType, shape: number[], seed: number): Tensor {
         if (i % 2) t.data[i] = t.data[i]! | 0x8000;
         break;
       case 'i64':
-        t.data[i] = Math.round((u - 0.5) * 2 ** 52);
+        t.data[i] = Math.round((u - 0.5) * 2 ** 52) || 0; // no -0: i64 storage is a Float64Array
         break;
       case 'i32':
         t.data[i] = Math.round((u - 0.5) * 2 ** 31);
