@@ -1,9 +1,10 @@
 import type { Graph } from '../../ir/graph.js';
+import { printGraph } from '../../ir/text/index.js';
 import { formatEntry } from '../pipeline.js';
 import type { Instrument, IrPrinter, PassEvent, Sink } from './instrument.js';
 
 /** print-ir-after-all: the IR after every pass. */
-export function printIrAfterAll(sink: Sink, print: IrPrinter): Instrument {
+export function printIrAfterAll(sink: Sink, print: IrPrinter = printText): Instrument {
   return {
     afterPass(e) {
       sink(dump(e, print(e.after)));
@@ -15,7 +16,7 @@ export function printIrAfterAll(sink: Sink, print: IrPrinter): Instrument {
  * print-ir-after-change: the IR after each pass whose printed IR differs from its input's. A pass
  * that returns its input unchanged is skipped without printing anything.
  */
-export function printIrAfterChange(sink: Sink, print: IrPrinter): Instrument {
+export function printIrAfterChange(sink: Sink, print: IrPrinter = printText): Instrument {
   // The last printed graph, so consecutive passes print each graph once.
   let last: { graph: Graph; text: string } | undefined;
   const textOf = (g: Graph): string => {
@@ -30,6 +31,11 @@ export function printIrAfterChange(sink: Sink, print: IrPrinter): Instrument {
       if (after !== before) sink(dump(e, after));
     },
   };
+}
+
+/** The text IR; out-of-line weights show as references (the dump writes no weights file). */
+function printText(g: Graph): string {
+  return printGraph(g).text;
 }
 
 function dump(e: PassEvent, text: string): string {

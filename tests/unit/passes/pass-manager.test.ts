@@ -8,6 +8,7 @@ import { GraphBuilder } from '../../../ir/builder.js';
 import { fail, VitcError } from '../../../ir/errors.js';
 import type { Graph } from '../../../ir/graph.js';
 import { Add, Relu } from '../../../ir/ops/index.js';
+import { printGraph } from '../../../ir/text/index.js';
 import { tensorType } from '../../../ir/types.js';
 import { definePass, type PassDef } from '../../../passes/pass.js';
 import { Cse } from '../../../passes/cse.js';
@@ -189,4 +190,11 @@ test('the registry holds the real passes and rejects a conditional property on a
   for (const p of [InferShapes, Cse, Dce]) assert.equal(PASS_REGISTRY.get(p.name), p);
   assert.throws(() => buildPassRegistry([test_('x', { establishes: [{ property: 'static-shapes', whenOption: 'nope' }] })]), /no such option/);
   assert.throws(() => buildPassRegistry([Dce, Dce]), /duplicate pass name 'dce'/);
+});
+
+test('the IR dump instruments print the text IR by default', () => {
+  let out = '';
+  const r = run(sample(), 'dce,dce', { instruments: [printIrAfterChange((s) => (out += s))] });
+  assert.equal(out, `// ----- IR after dce (1/2) -----\n${printGraph(r.graph).text}`);
+  assert.match(out, /^graph @g\(%x: f32\[N,4\]\) \{$/m);
 });
