@@ -48,7 +48,7 @@ function bnAffine(n: Node, site: RewriteSite): Affine | undefined {
   return { scale, shift };
 }
 
-/** The producer of `v` when `v` is its single use's only input worth folding through. */
+/** The producer of `v` when `v` has exactly one user and is not a graph output. */
 function soleProducer(site: RewriteSite, v: Value): Node | undefined {
   return site.hasSingleUse(v) ? site.graph.producer(v) : undefined;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatPassHelp } from '../../../compiler/pipeline-help.js';
 import { formatPipeline, parsePipeline } from '../../../compiler/pipeline.js';
 import { VitcError } from '../../../ir/errors.js';
 import { opt } from '../../../passes/options.js';
@@ -133,4 +134,13 @@ test('syntax errors point at the character', () => {
   throwsAt('ppt{layers=1', 13, /unclosed '\{' in the options of 'ppt'/);
   throwsAt('ppt{layers=1}}', 14, /expected ',' between passes, found '\}'/);
   throwsAt('Plain', 1, /expected a pass name, found 'P'/);
+});
+
+test('pass help lists every registered pass with its options and contract', () => {
+  const help = formatPassHelp(REG);
+  assert.match(help, /^ppt: test\n {4}layers=<ints\[0\.\.\]> \(required\)  layers\n {4}r=<int\[1\.\.\]> \(default 16\)  tokens\n/m);
+  assert.match(help, /^ {4}mode=fast\|exact \(default exact\)  m$/m);
+  assert.match(help, /^ {4}static-shapes: /m);
+  const real = formatPassHelp();
+  assert.match(real, /^infer-shapes: .*\n {4}batch=<int\[1\.\.\]> \(optional\) .*\n {4}establishes: static-shapes \(with batch\)$/m);
 });
