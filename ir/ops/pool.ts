@@ -8,7 +8,7 @@ import { avgPool2d, maxPool2d } from '../../runtime/reference/kernels/pool2d.js'
 import { reduceAxes } from '../../runtime/reference/kernels/reduce.js';
 import { numbersOf, tensorFrom } from '../../runtime/reference/kernels/storage.js';
 import { countPerBatch, requireFloat, staticAxes } from './operand-checks.js';
-import { checkWindowSpec, spatialSizes, window2d, windowOutSizes, type WindowSpec } from './window.js';
+import { checkWindowSpec, checkWindowsHitInput, spatialSizes, window2d, windowOutSizes, type WindowSpec } from './window.js';
 
 interface PoolGeometry {
   readonly sizes: number[];
@@ -26,7 +26,9 @@ function poolGeometry(op: string, x: TensorType, spec: WindowSpec, ceil: boolean
     // A window lying wholly in the padding has no elements to pool.
     if (p >= span) fail(`'${op}' pad ${p} must be smaller than the window extent ${span}`);
   });
-  return { sizes, outSizes: windowOutSizes(op, sizes, spec, ceil), spec };
+  const outSizes = windowOutSizes(op, sizes, spec, ceil);
+  checkWindowsHitInput(op, sizes, outSizes, spec);
+  return { sizes, outSizes, spec };
 }
 
 function pooledType(x: TensorType, geo: PoolGeometry): TensorType {

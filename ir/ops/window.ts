@@ -50,6 +50,24 @@ export function windowOutSize(op: string, size: number, k: number, s: number, pa
   return out;
 }
 
+/**
+ * Fails when some window has no tap inside the input (a dilated window can step over a small
+ * input entirely): pooling it would have nothing to pool.
+ */
+export function checkWindowsHitInput(op: string, sizes: readonly number[], outSizes: readonly number[], w: WindowSpec): void {
+  sizes.forEach((n, i) => {
+    const [k, s, d, pb] = [w.kernel[i]!, w.strides[i]!, w.dilations[i]!, w.pads[i]!];
+    for (let o = 0; o < outSizes[i]!; o++) {
+      let hit = false;
+      for (let t = 0; t < k && !hit; t++) {
+        const p = o * s - pb + t * d;
+        hit = p >= 0 && p < n;
+      }
+      if (!hit) fail(`'${op}' window ${o} along spatial axis ${i} covers only padding (size ${n}, kernel ${k}, dilation ${d}, pad ${pb})`);
+    }
+  });
+}
+
 /** Output spatial sizes of a window spec over `sizes`. */
 export function windowOutSizes(op: string, sizes: readonly number[], w: WindowSpec, ceil: boolean): number[] {
   const r = sizes.length;
