@@ -65,7 +65,7 @@ export function assertClose(actual: Tensor, expected: ArrayLike<number>, shape: 
   for (let i = 0; i < expected.length; i++) {
     const a = actual.get(i);
     const e = Math.fround(expected[i]!);
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e || (Number.isNaN(e) && Number.isNaN(a))) continue;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) assert.fail(`${what}: element ${i} is ${a}, expected ${e}`);
   }
 }
