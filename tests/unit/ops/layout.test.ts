@@ -39,7 +39,7 @@ test('transpose moves every element to its permuted index', () => {
   }
 });
 
-test('reshape keeps the row-major order and shares nothing it should not', () => {
+test('reshape keeps the row-major order', () => {
   const rng = new Rng(32);
   const x = randomTensor(rng, [2, 3, 4]);
   assertExact(runOp1(Reshape, [x], { shape: [4, 6] }), x.toNumbers(), [4, 6], 'reshape');
