@@ -44,7 +44,13 @@ export function conv2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLi
  * Grouped 2-D transposed convolution, w = [cin, cout/group, kh, kw]; g.ih×g.iw is the input plane
  * and g.oh×g.ow the (larger) output plane. Per sample and group: col = wᵀ·x, then col2im.
  */
-export function convTranspose2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, s: ConvShape, g: Window2d): Float64Array {
+export function convTranspose2d(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  s: ConvShape,
+  g: Window2d,
+): Float64Array {
   const cg = s.cin / s.group;
   const mg = s.cout / s.group;
   const kk = g.kh * g.kw;
