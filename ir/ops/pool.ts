@@ -7,6 +7,7 @@ import { type TensorType, tensorType } from '../types.js';
 import { avgPool2d, maxPool2d } from '../../runtime/reference/kernels/pool2d.js';
 import { reduceAxes } from '../../runtime/reference/kernels/reduce.js';
 import { numbersOf, tensorFrom } from '../../runtime/reference/kernels/storage.js';
+import type { Window2d } from '../../runtime/reference/kernels/window2d.js';
 import { countPerBatch, requireFloat, staticAxes } from './operand-checks.js';
 import { checkWindowSpec, checkWindowsHitInput, spatialSizes, window2d, windowOutSizes, type WindowSpec } from './window.js';
 
@@ -35,7 +36,9 @@ function pooledType(x: TensorType, geo: PoolGeometry): TensorType {
   return tensorType(x.dtype, [x.shape[0]!, x.shape[1]!, ...geo.outSizes]);
 }
 
-function runPool(x: Tensor, geo: PoolGeometry, pool: (x: ArrayLike<number>, planes: number, g: ReturnType<typeof window2d>) => Float64Array): Tensor {
+type PoolKernel = (x: ArrayLike<number>, planes: number, g: Window2d) => Float64Array;
+
+function runPool(x: Tensor, geo: PoolGeometry, pool: PoolKernel): Tensor {
   const planes = x.shape[0]! * x.shape[1]!;
   const out = pool(numbersOf(x), planes, window2d(geo.sizes, geo.outSizes, geo.spec));
   return tensorFrom(x.dtype, [x.shape[0]!, x.shape[1]!, ...geo.outSizes], out);
