@@ -37,6 +37,8 @@ test('ops and attributes are checked against the op schema at their positions', 
   expectTextError({ text: G('  %y = frobnicate(%x)\n  return %y'), at: { needle: 'frobnicate' }, message: "unknown op 'frobnicate'" });
   expectTextError({ text: G('  %y = gelu(%x) {approx = "tanh"}\n  return %y'), at: { needle: 'approx' }, message: "op 'gelu' has no attribute 'approx' (it has approximate)" });
   expectTextError({ text: G('  %y = relu(%x) {alpha = 1.0}\n  return %y'), at: { needle: 'alpha' }, message: "op 'relu' has no attribute 'alpha'" });
+  // Keywords are identifiers wherever an identifier fits: here, an attribute name.
+  expectTextError({ text: G('  %y = relu(%x) {return = 1}\n  return %y'), at: { needle: 'return' }, message: "op 'relu' has no attribute 'return'" });
   expectTextError({ text: G('  %y = gelu(%x) {approximate = "erf"}\n  return %y'), at: { needle: '"erf"' }, message: `attribute 'approximate' of 'gelu' must be one of "none", "tanh"` });
   expectTextError({ text: G('  %y = gelu(%x) {approximate = tanh}\n  return %y'), at: { needle: 'tanh' }, message: `attribute 'approximate' of 'gelu' must be a string` });
   expectTextError({ text: G('  %y = every_attr(%x) {req = 1.5}\n  return %y'), at: { needle: '1.5' }, message: "expected an integer, found '1.5'" });

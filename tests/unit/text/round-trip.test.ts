@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { GraphBuilder } from '../../../ir/builder.js';
 import { DTYPES, type DType } from '../../../ir/dtype.js';
 import type { Graph } from '../../../ir/graph.js';
@@ -244,4 +245,21 @@ test('literals are accepted in every spelling the grammar allows and print canon
   assert.ok(printed.includes('{req = 0, f = 3.0, fs = [1.0, -2000.0, 0.0015, -inf, nan], ds = [N, 2*N, 0], maybe = 1.0}'), printed);
   assert.ok(printed.includes('%c = const dense<[1.0, 2.5, -0.0, 1.0]> : f16[2,2]'), printed);
   assert.ok(printed.includes('%s = const dense<1.0> : f32[]'), printed);
+});
+
+test('random f32 and f16 inline tensors come back bit for bit', () => {
+  fc.assert(
+    fc.property(
+      fc.float32Array({ minLength: 1, maxLength: 16, noDefaultInfinity: false }),
+      fc.array(fc.integer({ min: 0, max: 0xffff }).filter((h) => (h & 0x7c00) !== 0x7c00 || (h & 0x3ff) === 0), { minLength: 1, maxLength: 16 }),
+      (f32, f16) => {
+        const b = new GraphBuilder('random');
+        // NaN prints as `nan`, which reads back as the canonical NaN: only canonical NaNs survive.
+        b.output(b.constant(Tensor.f32([f32.length], Array.from(f32, (v) => (Number.isNaN(v) ? NaN : v))), 'a'));
+        b.output(b.constant(new Tensor('f16', [f16.length], Uint16Array.from(f16)), 'h'));
+        roundTrip(b.build());
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
