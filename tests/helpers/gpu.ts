@@ -35,6 +35,8 @@ export async function runKernel(device: GPUDevice, kernel: Kernel, inputs: reado
   const code = renderWgsl(k);
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code });
+  const messages = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  if (messages.length > 0) throw new Error(`${messages.map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`).join('\n')}\n${code}`);
   // Explicit layout: 'auto' would drop bindings the kernel declares but never reads.
   const bindGroupLayout = device.createBindGroupLayout({
     entries: k.buffers.map((b, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' } })),
