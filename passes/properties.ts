@@ -12,6 +12,7 @@ export const PROPERTIES = {
   deduplicated: 'no two nodes compute the same op with the same attributes on the same operands',
   'no-dead-code': 'every node contributes to a graph output',
   'batchnorm-folded': 'no inference batch_norm remains that could be folded into its producing conv or matmul',
+  'attention-fused': 'every matmul → softmax → matmul attention chain the pattern recognises is a single attention op',
 } as const satisfies Record<string, string>;
 
 export type Property = keyof typeof PROPERTIES;

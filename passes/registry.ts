@@ -4,13 +4,14 @@ import { Cse } from './cse.js';
 import { Dce } from './dce.js';
 import { FoldBatchNorm } from './fold-batchnorm.js';
 import { FoldConstants } from './fold-constants.js';
+import { FuseAttention } from './fuse-attention.js';
 import { InferShapes } from './infer-shapes.js';
 import type { PassDef } from './pass.js';
 
 export type PassRegistry = ReadonlyMap<string, PassDef>;
 
 /** Every pass, keyed by its pipeline name. A new pass is one file plus one line here. */
-export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm]);
+export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention]);
 
 export function buildPassRegistry(passes: readonly PassDef[]): PassRegistry {
   const m = new Map<string, PassDef>();

@@ -1,10 +1,10 @@
 import { BodyBuilder } from '../kernel-ir/body.js';
 import { add, builtin, call, div, f32, lane, lt, min, mul, splat, sub, u32 } from '../kernel-ir/build.js';
 import { type KExpr, type Kernel, vecType } from '../kernel-ir/types.js';
-import { viewAccess } from '../plan/view.js';
+import { delinearize, viewAccess } from '../plan/view.js';
 import type { AttentionSchedule } from '../schedule/types.js';
 import type { AttentionWorkload } from '../workload/types.js';
-import { ceilDiv, outputBuffer } from './common.js';
+import { ceilDiv, outputBuffer, product } from './common.js';
 import { bindOperand, loadScalar, loadVec4 } from './operands.js';
 
 const F4 = vecType('f32', 4);
@@ -20,15 +20,14 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const ops = w.operands.map((op, i) => bindOperand(`in${i}`, op, (i === w.q || i === w.k) ? vq === 4 : i === w.v ? vv === 4 : false));
   const out = outputBuffer(w.output.view, vv === 4);
   const b = new BodyBuilder();
-  const h = builtin('workgroup_id', 1);
-  const bz = builtin('workgroup_id', 2);
+  const lead = w.batch.length === 0 ? [] : delinearize(builtin('workgroup_id', 1), w.batch).map((x, i) => b.let(`bi${i}`, x));
   const row = b.let('row', add(mul(builtin('workgroup_id', 0), u32(s.rows)), builtin('local_id', 0)));
   const rowc = b.let('rowc', min(row, u32(w.tq - 1)));
   const Q = ops[w.q]!;
   const K = ops[w.k]!;
   const V = ops[w.v]!;
   const load = (op: typeof Q, idx: KExpr[], width: number) => (width === 4 ? loadVec4(op, idx) : loadScalar(op, idx));
-  const q = Array.from({ length: w.d / vq }, (_, c) => b.let(`q${c}`, mul(load(Q, [bz, h, rowc, u32(c * vq)], vq), f32(w.scale))));
+  const q = Array.from({ length: w.d / vq }, (_, c) => b.let(`q${c}`, mul(load(Q, [...lead, rowc, u32(c * vq)], vq), f32(w.scale))));
   const m = b.var('m', 'f32', f32(-3.0e38));
   const l = b.var('l', 'f32', f32(0));
   const acc = Array.from({ length: w.dv / vv }, (_, c) => b.var(`o${c}`, vv === 4 ? F4 : 'f32', vv === 4 ? splat(F4, f32(0)) : f32(0)));
@@ -36,10 +35,10 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const score = (bb: BodyBuilder, j: KExpr): KExpr => {
     let sc: KExpr = f32(0);
     q.forEach((qc, c) => {
-      const kc = load(K, [bz, h, j, u32(c * vq)], vq);
+      const kc = load(K, [...lead, j, u32(c * vq)], vq);
       sc = vq === 4 ? add(sc, call('dot', qc, kc)) : call('fma', qc, kc, sc);
     });
-    if (w.bias !== null) sc = add(sc, loadScalar(ops[w.bias]!, [bz, h, rowc, j]));
+    if (w.bias !== null) sc = add(sc, loadScalar(ops[w.bias]!, [...lead, rowc, j]));
     return bb.let('s', sc);
   };
   const processTile = (bb: BodyBuilder, j0: KExpr, count: number) => {
@@ -53,7 +52,7 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
     scores.forEach((sc, u) => {
       const p = bb.let('p', call('exp', sub(sc, mNew)));
       bb.assign(l, add(l, p));
-      acc.forEach((a, c) => bb.assign(a, call('fma', vv === 4 ? splat(F4, p) : p, load(V, [bz, h, add(j0, u32(u)), u32(c * vv)], vv), a)));
+      acc.forEach((a, c) => bb.assign(a, call('fma', vv === 4 ? splat(F4, p) : p, load(V, [...lead, add(j0, u32(u)), u32(c * vv)], vv), a)));
     });
     bb.assign(m, mNew);
   };
@@ -63,13 +62,13 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   b.if(lt(row, u32(w.tq)), (t) => {
     const inv = t.let('inv_l', div(f32(1), l));
     acc.forEach((a, c) => {
-      const idx = [bz, h, row, u32(c * vv)];
+      const idx = [...lead, row, u32(c * vv)];
       const off = viewAccess(w.output.view, idx).offset;
       const v = mul(a, inv);
       if (out.vec === 4) t.store(out.name, div(off, u32(4)), v);
-      else if (vv === 4) [0, 1, 2, 3].forEach((ln) => t.store(out.name, viewAccess(w.output.view, [bz, h, row, u32(c * 4 + ln)]).offset, lane(v, ln)));
+      else if (vv === 4) [0, 1, 2, 3].forEach((ln) => t.store(out.name, viewAccess(w.output.view, [...lead, row, u32(c * 4 + ln)]).offset, lane(v, ln)));
       else t.store(out.name, off, v);
     });
   });
-  return { name, buffers: [...ops.map((o) => o.buffer), out], shared: [], workgroupSize: [s.rows, 1, 1], grid: [ceilDiv(w.tq, s.rows), w.heads, w.batch], body: b.stmts };
+  return { name, buffers: [...ops.map((o) => o.buffer), out], shared: [], workgroupSize: [s.rows, 1, 1], grid: [ceilDiv(w.tq, s.rows), product(w.batch), 1], body: b.stmts };
 }

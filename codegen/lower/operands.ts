@@ -30,6 +30,7 @@ export interface BoundOperand {
   readonly buffer: KBuffer;
   readonly view: View;
   readonly dtype: Operand['dtype'];
+  readonly pad?: number;
 }
 
 export function bindOperand(name: string, op: Operand, wantVec4: boolean): BoundOperand {
@@ -39,6 +40,7 @@ export function bindOperand(name: string, op: Operand, wantVec4: boolean): Bound
     buffer: { name, access: 'read', elem: op.dtype, vec: vec4 ? 4 : 1, length: vec4 ? Math.ceil(extent / 4) : extent },
     view: op.view,
     dtype: op.dtype,
+    ...(op.pad !== undefined ? { pad: op.pad } : {}),
   };
 }
 
@@ -48,7 +50,7 @@ export function loadScalar(b: BoundOperand, idx: readonly KExpr[]): KExpr {
   if (b.buffer.vec === 4) throw new Error(`internal: scalar read of vec4-bound operand ${b.buffer.name}`);
   let x = load(b.buffer, acc.offset);
   if (b.dtype !== 'f32') x = cast('f32', x);
-  return acc.valid ? call('select', acc.valid, x, f32(0)) : x;
+  return acc.valid ? call('select', acc.valid, x, f32(b.pad ?? 0)) : x;
 }
 
 /** Elements idx[last] .. idx[last]+3 as vec4<f32>; idx[last] must be a multiple of 4. */

@@ -14,8 +14,8 @@ import { segmentReduce } from './workgroup-reduce.js';
  * (strided over its columns) and combine partial results in workgroup memory; a workgroup holds
  * wg / threadsPerRow rows. Statistics use two passes (mean, then centred variance).
  */
-export function lowerRow(w: RowWorkload, s: RowSchedule & { threadsPerRow?: number }, name: string): Kernel {
-  const tpr = Math.min(s.threadsPerRow ?? s.wg, s.wg);
+export function lowerRow(w: RowWorkload, s: RowSchedule, name: string): Kernel {
+  const tpr = Math.min(s.threadsPerRow, s.wg);
   const rowsPerGroup = s.wg / tpr;
   const groups = ceilDiv(w.rows, rowsPerGroup);
   const grid = grid1d(groups);
@@ -52,8 +52,8 @@ export function lowerRow(w: RowWorkload, s: RowSchedule & { threadsPerRow?: numb
     const rstd = b.let('rstd', call('inverse_sqrt', add(div(segmentReduce(b, red, seg, laneId, tpr, pvar, 'sum'), f32(w.cols)), f32(w.epsilon))));
     normalized = (c) => {
       let y = mul(sub(x(c), mean), rstd);
-      if (w.gamma !== null) y = mul(y, loadScalar(ops[w.gamma]!, [c]));
-      if (w.beta !== null) y = add(y, loadScalar(ops[w.beta]!, [c]));
+      if (w.gamma !== null) y = mul(y, loadScalar(ops[w.gamma]!, [rowc, c]));
+      if (w.beta !== null) y = add(y, loadScalar(ops[w.beta]!, [rowc, c]));
       return y;
     };
   }

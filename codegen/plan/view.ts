@@ -255,3 +255,39 @@ export function viewExtent(v: View): number {
   });
   return hi + 1;
 }
+
+/**
+ * Buffer offset of every logical element of a view, in row-major order (-1 where padded).
+ * Compile-time counterpart of `viewAccess`, used to bake constant operands into new layouts.
+ */
+export function viewOffsets(v: View): Int32Array {
+  const shape = viewShape(v);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Int32Array(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let e = 0; e < n; e++) {
+    let cur: number[] = idx;
+    let offset = -1;
+    for (let li = v.layers.length - 1; li >= 0; li--) {
+      const l = v.layers[li]!;
+      if (l.valid && cur.some((x, a) => x < l.valid![a]![0] || x >= l.valid![a]![1])) {
+        offset = -1;
+        break;
+      }
+      let lin = l.offset;
+      cur.forEach((x, a) => (lin += x * l.strides[a]!));
+      if (li === 0) offset = lin;
+      else {
+        const below = v.layers[li - 1]!.shape;
+        const s = contiguousStrides(below);
+        cur = below.map((d, a) => Math.floor(lin / s[a]!) % d);
+      }
+    }
+    out[e] = offset;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      if (++idx[a]! < shape[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}

@@ -27,10 +27,14 @@ export interface ElementwiseSchedule {
   readonly vec: 1 | 4;
 }
 
-/** Row ops: one workgroup of `wg` invocations per `rowsPerGroup` rows, cooperating via workgroup memory. */
+/**
+ * Row ops: `threadsPerRow` invocations (a power of two) share a row, combining partial results in
+ * workgroup memory; a workgroup of `wg` invocations holds wg / threadsPerRow rows.
+ */
 export interface RowSchedule {
   readonly kind: 'row';
   readonly wg: number;
+  readonly threadsPerRow: number;
 }
 
 /** Reductions: `wg` invocations per workgroup, each computing one output element serially. */

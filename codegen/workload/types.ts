@@ -11,6 +11,8 @@ export interface Operand {
   readonly view: View;
   /** Storage element type. Compute is f32; integer/bool operands are converted on load. */
   readonly dtype: 'f32' | 'i32';
+  /** What padded positions of the view read as (default 0; max pooling pads with -inf). */
+  readonly pad?: number;
 }
 
 export interface Output {
@@ -65,7 +67,7 @@ export interface RowWorkload {
   readonly cols: number;
   readonly x: number;
   readonly epsilon: number;
-  /** layernorm: operand indices of gamma/beta viewed as [cols] (or per-row, see views). */
+  /** layernorm: operand indices of gamma/beta, viewed over [rows, cols] like x. */
   readonly gamma: number | null;
   readonly beta: number | null;
   readonly operands: readonly Operand[];
@@ -93,14 +95,14 @@ export interface ReduceWorkload {
 }
 
 /**
- * Fused attention per (batch, head): softmax(q kᵀ · scale + bias) v. q over [B, H, Tq, D],
- * k over [B, H, Tk, D], v over [B, H, Tk, Dv], bias over [B, H, Tq, Tk], output over
- * [B, H, Tq, Dv] (views express head split/merge layouts).
+ * Fused attention per leading index: softmax(q kᵀ · scale + bias) v. q over [...batch, Tq, D],
+ * k over [...batch, Tk, D], v over [...batch, Tk, Dv], bias over [...batch, Tq, Tk], output over
+ * [...batch, Tq, Dv] (views express head split/merge layouts).
  */
 export interface AttentionWorkload {
   readonly kind: 'attention';
-  readonly batch: number;
-  readonly heads: number;
+  /** Leading axes (batch, heads, windows...): one independent attention per index. */
+  readonly batch: readonly number[];
   readonly tq: number;
   readonly tk: number;
   readonly d: number;

@@ -1,5 +1,6 @@
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
+import { Attention } from './attention.js';
 import * as concat from './concat.js';
 import { Const } from './const.js';
 import * as conv from './conv.js';
@@ -18,6 +19,7 @@ import { Softmax } from './softmax.js';
 import { Tile } from './tile.js';
 import { Transpose } from './transpose.js';
 
+export * from './attention.js';
 export * from './concat.js';
 export * from './const.js';
 export * from './conv.js';
@@ -40,6 +42,7 @@ export * from './transpose.js';
 export const OP_REGISTRY: ReadonlyMap<string, OpDef> = buildRegistry([
   Const,
   MatMul,
+  Attention,
   Softmax,
   Transpose,
   Slice,

@@ -44,7 +44,7 @@ function staticRange(d: number, start: number, end: number, step: number): AxisR
  * open end) or reversed whole (step −1 from the last element past the beginning): any other slice
  * of it has a size that depends on the batch in a way vitc's dims cannot express.
  */
-function sliceRanges(shape: readonly Dim[], a: SliceAttrs): AxisRange[] {
+export function sliceRanges(shape: readonly Dim[], a: SliceAttrs): AxisRange[] {
   const n = a.starts.length;
   if (a.ends.length !== n) fail(`'slice' has ${n} starts but ${a.ends.length} ends`);
   const axes = a.axes.length === 0 ? [...Array(n).keys()] : a.axes;

@@ -62,7 +62,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[])
         const x = randomFloats(r, rows * cols, 4);
         const g = randomFloats(r, cols);
         const be = randomFloats(r, cols);
-        const ops = [{ view: contiguousView([rows, cols]), dtype: 'f32' as const }, { view: contiguousView([cols]), dtype: 'f32' as const }, { view: contiguousView([cols]), dtype: 'f32' as const }];
+        const ops = [{ view: contiguousView([rows, cols]), dtype: 'f32' as const }, { view: expand(contiguousView([cols]), [rows, cols]), dtype: 'f32' as const }, { view: expand(contiguousView([cols]), [rows, cols]), dtype: 'f32' as const }];
         const ln = lowerRow({ kind: 'row', op: 'layernorm', rows, cols, x: 0, epsilon: 1e-5, gamma: 1, beta: 2, operands: ops, epilogue: ACC, output: { view: contiguousView([rows, cols]) } }, { kind: 'row', wg, threadsPerRow: tpr }, 'ln');
         const sm = lowerRow({ kind: 'row', op: 'softmax', rows, cols, x: 0, epsilon: 0, gamma: null, beta: null, operands: [ops[0]!], epilogue: ACC, output: { view: contiguousView([rows, cols]) } }, { kind: 'row', wg, threadsPerRow: tpr }, 'sm');
         const wantLn: number[] = [];
@@ -143,8 +143,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[])
         const k = lowerAttention(
           {
             kind: 'attention',
-            batch: B,
-            heads: H,
+            batch: [B, H],
             tq: T,
             tk: T,
             d: D,
