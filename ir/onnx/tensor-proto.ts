@@ -47,7 +47,7 @@ export function tensorFromProto(p: OnnxTensor, src: TensorSource, label?: string
       if (src.dir === undefined) throw new VitcError(`${what} uses external data, but the model was not read from a file`);
       return Tensor.fromBytes(dtype, dims, readExternalData(p, src.dir, src.file));
     }
-    if (p.rawData && p.rawData.length) return Tensor.fromBytes(dtype, dims, p.rawData);
+    if (p.rawData && p.rawData.length) return Tensor.fromBytes(dtype, dims, plainBytes(p.rawData));
     const typed = typedField(p, dtype);
     if (typed.length === 0 && n > 0) throw new VitcError(`${what} has no data (${n} elements expected)`);
     if (typed.length !== n) throw new VitcError(`${what} has ${typed.length} values, its shape [${dims.join(',')}] needs ${n}`);
@@ -76,4 +76,15 @@ function typedField(p: OnnxTensor, dtype: DType): readonly number[] {
 /** int64_data arrives as (possibly rounded) numbers; ONNX's ±2^63 sentinels clamp like clampI64. */
 function clampNumber(v: number): number {
   return Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, Math.trunc(v)));
+}
+
+/**
+ * A copy of the bytes in a plain, exactly-sized Uint8Array. protobufjs hands out Node Buffers that
+ * view a larger pool, and Buffer#slice does not copy, so `Tensor.fromBytes`' `slice()` would see
+ * the pool's ArrayBuffer at the wrong offset.
+ */
+function plainBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
 }

@@ -139,8 +139,10 @@ export const ELEMENTWISE_CONVERTERS: ConverterTable = {
 
   Dropout: (ctx) => {
     ctx.attrs.ignore('seed');
-    if (ctx.has(2) && ctx.scalar(2, "input 'training_mode'") !== 0) throw new VitcError('Dropout in training mode is not supported');
     const ratio = ctx.has(1) ? ctx.scalar(1, "input 'ratio'") : ctx.attrs.float('ratio', 0.5);
+    // Training mode drops at random, except with ratio 0 (torchvision's Swin exports exactly that).
+    if (ctx.has(2) && ctx.scalar(2, "input 'training_mode'") !== 0 && ratio !== 0)
+      throw new VitcError(`Dropout in training mode (ratio ${ratio}) is not supported`);
     const x = ctx.input(0);
     const mask: Known = { kind: 'absent', why: `the mask output of Dropout is not supported`, poisoned: false };
     return [x.kind === 'value' ? ctx.emit1(Dropout, [x], { ratio }) : x, mask];
