@@ -5,7 +5,7 @@ import type { Graph, Value } from '../graph.js';
 import { Identity } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 import { verifyGraph } from '../verify.js';
-import { describeNode, type ImportState, NodeContext } from './context.js';
+import { describeNode, type ImportState, materializeConst, NodeContext } from './context.js';
 import { CONVERTERS } from './convert/registry.js';
 import { dropDeadNodes } from './drop-dead.js';
 import { graphInputTypes } from './graph-inputs.js';
@@ -167,12 +167,14 @@ function addGraphOutput(state: ImportState, k: Known, name: string): void {
   const b = state.builder;
   switch (k.kind) {
     case 'value':
-      if (k.value.name === undefined && !state.usedNames.has(name)) b.output(k.value, name);
-      else b.output(b.add1(Identity, [k.value], {}, { outNames: [name] }));
+    case 'const': {
+      const v = k.kind === 'value' ? k.value : materializeConst(state, k);
+      if (v.name === name) b.output(v);
+      else if (v.name === undefined && !state.usedNames.has(name)) b.output(v, name);
+      // The value already has another public name (an input, an initializer, an earlier output).
+      else b.output(b.add1(Identity, [v], {}, { outNames: [name] }));
       break;
-    case 'const':
-      b.output(b.constant(k.tensor, name));
-      break;
+    }
     case 'sym':
       throw new VitcError(`depends on the batch size ([${k.sym.elems.join(',')}]); vitc cannot compute shape values at run time`);
     case 'absent':

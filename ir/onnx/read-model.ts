@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { VitcError } from '../errors.js';
 import { checkExternalData } from './external-data.js';
 import { DECODE_OPTIONS, modelProtoType, type OnnxGraph, type OnnxModel, type OnnxTensor } from './schema.js';
@@ -137,9 +137,4 @@ function externalTensors(graph: OnnxGraph): OnnxTensor[] {
   for (const t of graph.initializer ?? []) if (t.dataLocation === 1) out.push(t);
   for (const n of graph.node ?? []) for (const a of n.attribute ?? []) if (a.t?.dataLocation === 1) out.push(a.t);
   return out;
-}
-
-/** Short file name for messages. */
-export function displayName(file: string): string {
-  return basename(file);
 }

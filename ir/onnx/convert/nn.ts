@@ -7,12 +7,14 @@ import {
   BatchNorm,
   Conv,
   ConvTranspose,
+  Exp,
   Expand,
   GlobalAvgPool,
   GroupNorm,
   Identity,
   InstanceNorm,
   LayerNorm,
+  Log,
   MaxPool,
   Mul,
   Neg,
@@ -22,6 +24,7 @@ import {
   Reshape,
   Softmax,
   Sqrt,
+  Sub,
 } from '../../ops/index.js';
 import type { OpDef } from '../../op.js';
 import type { NodeContext } from '../context.js';
@@ -185,6 +188,16 @@ export const NN_CONVERTERS: ConverterTable = {
     const rank = ctx.type(0).shape.length;
     const axis = normAxis(ctx.attrs.int('axis', -1), rank, 'Softmax axis');
     return [ctx.emit1(Softmax, [ctx.input(0)], { axis })];
+  },
+
+  LogSoftmax: (ctx) => {
+    // x − max − log Σ exp(x − max), along one axis: the numerically stable form.
+    const rank = ctx.type(0).shape.length;
+    const axes = [normAxis(ctx.attrs.int('axis', -1), rank, 'LogSoftmax axis')];
+    const x = ctx.input(0);
+    const shifted = ctx.emit1(Sub, [x, ctx.emit1(ReduceMax, [x], { axes, keepdims: true })], {});
+    const lse = ctx.emit1(Log, [ctx.emit1(ReduceSum, [ctx.emit1(Exp, [shifted], {})], { axes, keepdims: true })], {});
+    return [ctx.emit1(Sub, [shifted, lse], {})];
   },
 
   ReduceMean: reduce(ReduceMean, 18),

@@ -57,6 +57,11 @@ test('Softmax on the last and a middle axis', async () => {
   await check(singleNode('Softmax', [v('x', [2, 3, 4])], [out('y')], { attrs: { axis: a.int(1) } }));
 });
 
+test('LogSoftmax lowers to the stable max/exp/sum/log form', async () => {
+  await check(singleNode('LogSoftmax', [v('x', [2, 3, 4])], [out('y')]));
+  await check(singleNode('LogSoftmax', [v('x', [2, 3, 4])], [out('y')], { attrs: { axis: a.int(0) } }));
+});
+
 test('ReduceMean: axes as attribute (opset 13, 17) and as input (opset 18), keepdims, noop', async () => {
   for (const opset of [13, 17]) {
     await check(singleNode('ReduceMean', [v('x', [2, 3, 4])], [out('y')], { attrs: { axes: a.ints([-1, 0]) }, opset }));
