@@ -54,7 +54,11 @@ function convGeometry(x: TensorType, w: TensorType, b: TensorType | undefined, a
   return { batch: x.shape[0]!, cin, cout: cout!, sizes, outSizes, spec };
 }
 
-function convTransposeGeometry(x: TensorType, w: TensorType, b: TensorType | undefined, a: ConvAttrs & { readonly output_padding: readonly number[] }): ConvGeometry {
+interface ConvTransposeAttrs extends ConvAttrs {
+  readonly output_padding: readonly number[];
+}
+
+function convTransposeGeometry(x: TensorType, w: TensorType, b: TensorType | undefined, a: ConvTransposeAttrs): ConvGeometry {
   const sizes = spatialSizes('conv_transpose', x);
   const [wcin, cog, ...kernel] = staticAxes('conv_transpose', w.shape, 0, w.shape.length, 'weight');
   const cin = x.shape[1] as number;

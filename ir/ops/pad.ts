@@ -22,20 +22,23 @@ function paddedShape(x: TensorType, pads: readonly number[], mode: string): Dim[
     const kept = d - Math.max(0, -b) - Math.max(0, -e);
     if (kept < 0) fail(`'pad' pads ${b},${e} crop more than the ${d} elements of axis ${i}`);
     if (kept === 0 && mode !== 'constant' && (b > 0 || e > 0)) fail(`'pad' ${mode} mode has no elements to copy on axis ${i}`);
+    // Reflection does not repeat the edge, so it can add at most kept − 1 elements per side.
+    if (mode === 'reflect' && Math.max(b, e) > kept - 1)
+      fail(`'pad' reflect pads ${b},${e} exceed ${kept - 1}, the most axis ${i} (${kept} elements after cropping) can mirror`);
     return dimAdd(d, b + e);
   });
 }
 
 /**
  * Source offset for each output index along one axis, −1 where the constant goes. Negative pads
- * crop first; reflect and edge then read the cropped range (as ONNX Runtime does).
+ * crop first; reflect and edge then read the cropped range (as ONNX Runtime does, which
+ * also limits reflection to one fold).
  */
 function padOffsets(d: number, b: number, e: number, mode: PadMode, stride: number): Int32Array {
   const lo = Math.max(0, -b);
   const n = d - lo - Math.max(0, -e);
   const before = Math.max(0, b);
   const out = new Int32Array(n + before + Math.max(0, e));
-  const period = 2 * (n - 1);
   for (let o = 0; o < out.length; o++) {
     let i = o - before;
     if (i < 0 || i >= n) {
@@ -43,12 +46,8 @@ function padOffsets(d: number, b: number, e: number, mode: PadMode, stride: numb
         out[o] = -1;
         continue;
       }
-      if (mode === 'edge' || n === 1) i = i < 0 ? 0 : n - 1;
-      else {
-        // Mirror without repeating the edge, folding as often as the pad needs.
-        i = ((i % period) + period) % period;
-        if (i >= n) i = period - i;
-      }
+      if (mode === 'edge') i = i < 0 ? 0 : n - 1;
+      else i = i < 0 ? -i : 2 * (n - 1) - i;
     }
     out[o] = (lo + i) * stride;
   }

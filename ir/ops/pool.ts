@@ -7,8 +7,9 @@ import { type TensorType, tensorType } from '../types.js';
 import { avgPool2d, maxPool2d } from '../../runtime/reference/kernels/pool2d.js';
 import { reduceAxes } from '../../runtime/reference/kernels/reduce.js';
 import { numbersOf, tensorFrom } from '../../runtime/reference/kernels/storage.js';
+import type { Window2d } from '../../runtime/reference/kernels/window2d.js';
 import { countPerBatch, requireFloat, staticAxes } from './operand-checks.js';
-import { checkWindowSpec, spatialSizes, window2d, windowOutSizes, type WindowSpec } from './window.js';
+import { checkWindowSpec, checkWindowsHitInput, spatialSizes, window2d, windowOutSizes, type WindowSpec } from './window.js';
 
 interface PoolGeometry {
   readonly sizes: number[];
@@ -26,14 +27,18 @@ function poolGeometry(op: string, x: TensorType, spec: WindowSpec, ceil: boolean
     // A window lying wholly in the padding has no elements to pool.
     if (p >= span) fail(`'${op}' pad ${p} must be smaller than the window extent ${span}`);
   });
-  return { sizes, outSizes: windowOutSizes(op, sizes, spec, ceil), spec };
+  const outSizes = windowOutSizes(op, sizes, spec, ceil);
+  checkWindowsHitInput(op, sizes, outSizes, spec);
+  return { sizes, outSizes, spec };
 }
 
 function pooledType(x: TensorType, geo: PoolGeometry): TensorType {
   return tensorType(x.dtype, [x.shape[0]!, x.shape[1]!, ...geo.outSizes]);
 }
 
-function runPool(x: Tensor, geo: PoolGeometry, pool: (x: ArrayLike<number>, planes: number, g: ReturnType<typeof window2d>) => Float64Array): Tensor {
+type PoolKernel = (x: ArrayLike<number>, planes: number, g: Window2d) => Float64Array;
+
+function runPool(x: Tensor, geo: PoolGeometry, pool: PoolKernel): Tensor {
   const planes = x.shape[0]! * x.shape[1]!;
   const out = pool(numbersOf(x), planes, window2d(geo.sizes, geo.outSizes, geo.spec));
   return tensorFrom(x.dtype, [x.shape[0]!, x.shape[1]!, ...geo.outSizes], out);

@@ -1,4 +1,4 @@
-import { type Dim, shapeToString } from '../dim.js';
+import { shapeToString } from '../dim.js';
 import { fail } from '../errors.js';
 import type { TensorType } from '../types.js';
 import type { Window2d } from '../../runtime/reference/kernels/window2d.js';
@@ -50,27 +50,40 @@ export function windowOutSize(op: string, size: number, k: number, s: number, pa
   return out;
 }
 
+/**
+ * Fails when some window has no tap inside the input (a dilated window can step over a small
+ * input entirely): pooling it would have nothing to pool.
+ */
+export function checkWindowsHitInput(op: string, sizes: readonly number[], outSizes: readonly number[], w: WindowSpec): void {
+  sizes.forEach((n, i) => {
+    const [k, s, d, pb] = [w.kernel[i]!, w.strides[i]!, w.dilations[i]!, w.pads[i]!];
+    for (let o = 0; o < outSizes[i]!; o++) {
+      let hit = false;
+      for (let t = 0; t < k && !hit; t++) {
+        const p = o * s - pb + t * d;
+        hit = p >= 0 && p < n;
+      }
+      if (!hit) fail(`'${op}' window ${o} along spatial axis ${i} covers only padding (size ${n}, kernel ${k}, dilation ${d}, pad ${pb})`);
+    }
+  });
+}
+
 /** Output spatial sizes of a window spec over `sizes`. */
 export function windowOutSizes(op: string, sizes: readonly number[], w: WindowSpec, ceil: boolean): number[] {
   const r = sizes.length;
   return sizes.map((n, i) => windowOutSize(op, n, w.kernel[i]!, w.strides[i]!, w.pads[i]!, w.pads[r + i]!, w.dilations[i]!, ceil));
 }
 
-/** The 2-D kernel geometry for 1-D or 2-D spatial sizes (1-D runs as a 1×W plane). */
+/** The 2-D kernel geometry for 1-D or 2-D spatial sizes: a 1-D window runs over a 1×W plane. */
 export function window2d(sizes: readonly number[], outSizes: readonly number[], w: WindowSpec): Window2d {
-  if (sizes.length === 1)
-    return {
-      ih: 1, iw: sizes[0]!, kh: 1, kw: w.kernel[0]!, sh: 1, sw: w.strides[0]!, dh: 1, dw: w.dilations[0]!,
-      padTop: 0, padLeft: w.pads[0]!, padBottom: 0, padRight: w.pads[1]!, oh: 1, ow: outSizes[0]!,
-    };
-  return {
-    ih: sizes[0]!, iw: sizes[1]!, kh: w.kernel[0]!, kw: w.kernel[1]!, sh: w.strides[0]!, sw: w.strides[1]!,
-    dh: w.dilations[0]!, dw: w.dilations[1]!, padTop: w.pads[0]!, padLeft: w.pads[1]!, padBottom: w.pads[2]!, padRight: w.pads[3]!,
-    oh: outSizes[0]!, ow: outSizes[1]!,
-  };
-}
-
-/** `[batch, channels, ...spatial]` as a result shape. */
-export function ncShape(batch: Dim, channels: number, spatial: readonly number[]): Dim[] {
-  return [batch, channels, ...spatial];
+  const r = sizes.length;
+  const lift = (v: readonly number[], unit: number): [number, number] => (r === 1 ? [unit, v[0]!] : [v[0]!, v[1]!]);
+  const [ih, iw] = lift(sizes, 1);
+  const [oh, ow] = lift(outSizes, 1);
+  const [kh, kw] = lift(w.kernel, 1);
+  const [sh, sw] = lift(w.strides, 1);
+  const [dh, dw] = lift(w.dilations, 1);
+  const [padTop, padLeft] = lift(w.pads.slice(0, r), 0);
+  const [padBottom, padRight] = lift(w.pads.slice(r), 0);
+  return { ih, iw, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight, oh, ow };
 }

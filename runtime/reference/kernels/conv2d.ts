@@ -23,16 +23,16 @@ export function conv2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLi
   // A 1×1, stride-1, unpadded kernel reads x as it is: no unfolding needed.
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.oh === g.ih && g.ow === g.iw;
   const col = pointwise ? undefined : new Float32Array(k * p);
-  const acc = new Float64Array(p);
+  const bt = new Float64Array(k * p);
   for (let n = 0; n < s.batch; n++) {
     for (let gi = 0; gi < s.group; gi++) {
       const xOff = (n * s.cin + gi * cg) * plane;
       const outOff = (n * s.cout + gi * mg) * p;
       if (col) {
         im2col(x, xOff, cg, g, col);
-        matmulSlice(w, gi * mg * k, col, 0, out, outOff, mg, k, p, acc);
+        matmulSlice(w, gi * mg * k, col, 0, out, outOff, mg, k, p, bt);
       } else {
-        matmulSlice(w, gi * mg * k, x, xOff, out, outOff, mg, k, p, acc);
+        matmulSlice(w, gi * mg * k, x, xOff, out, outOff, mg, k, p, bt);
       }
     }
   }
@@ -44,7 +44,13 @@ export function conv2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLi
  * Grouped 2-D transposed convolution, w = [cin, cout/group, kh, kw]; g.ih×g.iw is the input plane
  * and g.oh×g.ow the (larger) output plane. Per sample and group: col = wᵀ·x, then col2im.
  */
-export function convTranspose2d(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, s: ConvShape, g: Window2d): Float64Array {
+export function convTranspose2d(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  s: ConvShape,
+  g: Window2d,
+): Float64Array {
   const cg = s.cin / s.group;
   const mg = s.cout / s.group;
   const kk = g.kh * g.kw;
@@ -61,10 +67,10 @@ export function convTranspose2d(x: ArrayLike<number>, w: ArrayLike<number>, bias
       for (let r = 0; r < rows; r++) wt[dst + r * cg] = w[src + r]!;
     }
   const col = new Float64Array(rows * p);
-  const acc = new Float64Array(p);
+  const bt = new Float64Array(cg * p);
   for (let n = 0; n < s.batch; n++) {
     for (let gi = 0; gi < s.group; gi++) {
-      matmulSlice(wt, gi * rows * cg, x, (n * s.cin + gi * cg) * p, col, 0, rows, cg, p, acc);
+      matmulSlice(wt, gi * rows * cg, x, (n * s.cin + gi * cg) * p, col, 0, rows, cg, p, bt);
       col2imAdd(col, mg, g, out, (n * s.cout + gi * mg) * outPlane);
     }
   }

@@ -53,7 +53,16 @@ export function stridedOffsets(count: number, start: number, step: number, strid
  * Copies `count` blocks of `len` elements: block b from src[srcOff + b·srcStride] to
  * dst[dstOff + b·dstStride]. The concat/split/gather workhorse.
  */
-export function copyBlocks(src: Storage, srcOff: number, srcStride: number, dst: Storage, dstOff: number, dstStride: number, count: number, len: number): void {
+export function copyBlocks(
+  src: Storage,
+  srcOff: number,
+  srcStride: number,
+  dst: Storage,
+  dstOff: number,
+  dstStride: number,
+  count: number,
+  len: number,
+): void {
   for (let b = 0; b < count; b++) {
     const s = srcOff + b * srcStride;
     const d = dstOff + b * dstStride;
