@@ -7,22 +7,11 @@ import { Tensor } from '../../ir/tensor.js';
 import { compareTensors } from '../../runtime/compare.js';
 import { openOrt } from '../../runtime/ort-reference.js';
 import { runReference } from '../../runtime/reference/interpreter.js';
-
-/** A small seeded generator (mulberry32) so test inputs are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random.js';
 
 /** Random inputs for every graph input: floats ~ N(0, 1), integers in [0, 3), bools 0/1. */
 export function randomInputs(g: Graph, batch: number, seed: number): Map<string, Tensor> {
-  const rnd = seededRandom(seed);
+  const rnd = rng(seed);
   const env = new Map([['N', batch]]);
   const out = new Map<string, Tensor>();
   for (const v of g.inputs) {

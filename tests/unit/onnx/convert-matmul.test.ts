@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OnnxAttribute } from '../../../ir/onnx/schema.js';
 import { a, f32, singleNode } from '../../helpers/onnx-build.js';
-import { seededRandom } from '../../numeric/onnx-check.js';
+import { rng } from '../../helpers/random.js';
 import { opCounts, ortChecker, out, v } from './single-op.js';
 
 const check = ortChecker();
 
 function rand(name: string, shape: readonly number[], seed: number) {
-  const rnd = seededRandom(seed);
+  const rnd = rng(seed);
   return f32(name, shape, Array.from({ length: shape.reduce((p, q) => p * q, 1) }, () => rnd() * 2 - 1));
 }
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { a, f32, i64, type InitializerSpec, singleNode } from '../../helpers/onnx-build.js';
-import { seededRandom } from '../../numeric/onnx-check.js';
+import { rng } from '../../helpers/random.js';
 import { opCounts, ortChecker, out, v } from './single-op.js';
 
 const check = ortChecker();
 
 function randomInit(name: string, shape: readonly number[], seed: number, offset = 0): InitializerSpec {
-  const rnd = seededRandom(seed);
+  const rnd = rng(seed);
   const n = shape.reduce((p, q) => p * q, 1);
   return f32(name, shape, Array.from({ length: n }, () => rnd() - 0.5 + offset));
 }

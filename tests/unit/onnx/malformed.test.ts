@@ -7,7 +7,7 @@ import { importOnnx, importOnnxFile } from '../../../ir/onnx/import.js';
 import { readOnnxBytes, readOnnxFile } from '../../../ir/onnx/read-model.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { a, buildModel, encodeModel, f32, type ModelSpec, modelObject, scratchDir, singleNode, writeFile } from '../../helpers/onnx-build.js';
-import { seededRandom } from '../../numeric/onnx-check.js';
+import { rng } from '../../helpers/random.js';
 import { out, v } from './single-op.js';
 
 const dir = scratchDir();
@@ -48,7 +48,7 @@ test('truncated bytes fail cleanly at every cut point', () => {
 
 test('random bytes fail cleanly', () => {
   for (let seed = 1; seed <= 300; seed++) {
-    const rnd = seededRandom(seed);
+    const rnd = rng(seed);
     const bytes = Uint8Array.from({ length: 1 + Math.floor(rnd() * 400) }, () => Math.floor(rnd() * 256));
     assert.throws(() => importBytes(bytes), (e: unknown) => e instanceof VitcError && !e.message.includes('\n'), `seed ${seed}`);
   }
