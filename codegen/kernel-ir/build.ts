@@ -219,3 +219,13 @@ export function sharedLoad(mem: KShared, index: KExpr): KExpr {
 export function sum(type: Scalar, terms: readonly KExpr[]): KExpr {
   return terms.reduce((acc, t) => add(acc, t), lit(type, 0));
 }
+
+export function min(a: KExpr, b: KExpr): KExpr {
+  if (isLit(a) && isLit(b)) return lit(a.type as Scalar, Math.min(a.value, b.value));
+  return call('min', a, b);
+}
+
+export function max(a: KExpr, b: KExpr): KExpr {
+  if (isLit(a) && isLit(b)) return lit(a.type as Scalar, Math.max(a.value, b.value));
+  return call('max', a, b);
+}

@@ -33,9 +33,11 @@ function literal(type: Scalar, value: number): string {
     case 'f16':
     case 'f32': {
       const suffix = type === 'f32' ? 'f' : 'h';
-      if (Number.isNaN(value)) return `bitcast<f32>(0x7fc00000u)`;
-      if (value === Infinity) return `bitcast<f32>(0x7f800000u)`;
-      if (value === -Infinity) return `bitcast<f32>(0xff800000u)`;
+      // WGSL constant expressions cannot hold inf or NaN: infinities saturate to the largest
+      // finite float (what max/min initialisers need); NaN has no literal at all.
+      if (Number.isNaN(value)) throw new Error('kernel IR: NaN literal cannot be rendered to WGSL');
+      if (value === Infinity) value = 3.4e38;
+      if (value === -Infinity) value = -3.4e38;
       const s = shortestF32(value);
       return value < 0 ? `(${s}${suffix})` : `${s}${suffix}`;
     }
