@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { VitcError } from '../ir/errors.js';
 import { PLAN_FORMAT, type ExecutionPlan, type PlanDispatch, type PlanProgram, type PlanSlice, type PlanTensor } from '../runtime/webgpu/plan.js';
+import { mergeBindings } from './kernel-ir/merge-bindings.js';
 import { finalizeKernel } from './kernel-ir/rewrite.js';
 import { type Kernel, sharedBytes } from './kernel-ir/types.js';
 import { lowerWorkload } from './lower/index.js';
@@ -80,7 +81,11 @@ export function emitWebGpu(kp: KernelPlan, opts: EmitOptions): EmittedModel {
     const key = workloadKey(task.workload);
     const chosen = opts.choose?.(task.workload, key);
     const schedule = chosen?.schedule ?? defaultSchedule(task.workload, limits);
-    const kernel = finalizeKernel(lowerWorkload(task.workload, schedule, task.name));
+    const slices = [...task.operands, task.output].map(slice);
+    // Named by workload, not task: identical blocks must render identical programs.
+    const merged = mergeBindings(finalizeKernel(lowerWorkload(task.workload, schedule, `${task.workload.kind}_${key}`)), (i, j) => sameSlice(slices[i]!, slices[j]!));
+    const bound = merged.origin.map((i) => slices[i]!);
+    const kernel = writableWhereShared(merged.kernel, bound);
     checkKernel(kernel, task, limits);
     const source = renderWgsl(kernel);
     const hash = sha256(source);
@@ -96,7 +101,7 @@ export function emitWebGpu(kp: KernelPlan, opts: EmitOptions): EmittedModel {
       });
       sources.set(id, source);
     }
-    dispatches.push({ program: id, grid: [...kernel.grid] as [number, number, number], bindings: [...task.operands, task.output].map(slice), label: task.name });
+    dispatches.push({ program: id, grid: [...kernel.grid] as [number, number, number], bindings: bound, label: task.name });
     kernels.push({ task: task.name, program: id, workloadKey: key, schedule, source: chosen?.source ?? 'default', nodes: task.nodes.map((n) => n.name ?? n.op.name) });
     maxInvocations = Math.max(maxInvocations, kernel.workgroupSize[0] * kernel.workgroupSize[1] * kernel.workgroupSize[2]);
     maxShared = Math.max(maxShared, sharedBytes(kernel));
@@ -146,6 +151,19 @@ export function emitWebGpu(kp: KernelPlan, opts: EmitOptions): EmittedModel {
     },
   };
   return { plan, sources, weights, kernels, memory };
+}
+
+function sameSlice(a: PlanSlice, b: PlanSlice): boolean {
+  return a.buffer === b.buffer && a.offset === b.offset && a.size === b.size;
+}
+
+/**
+ * WebGPU forbids binding one buffer both read-only and writable in a dispatch, even at disjoint
+ * ranges: operands living in the same runtime buffer as the output are declared read_write.
+ */
+function writableWhereShared(k: Kernel, bound: readonly PlanSlice[]): Kernel {
+  const out = bound[bound.length - 1]!.buffer;
+  return { ...k, buffers: k.buffers.map((b, i) => (bound[i]!.buffer === out && b.access === 'read' ? { ...b, access: 'read_write' } : b)) };
 }
 
 /** Rejects kernels the target cannot run, naming the limit. */

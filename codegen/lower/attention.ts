@@ -4,7 +4,7 @@ import { type KExpr, type Kernel, vecType } from '../kernel-ir/types.js';
 import { delinearize, viewAccess } from '../plan/view.js';
 import type { AttentionSchedule } from '../schedule/types.js';
 import type { AttentionWorkload } from '../workload/types.js';
-import { ceilDiv, outputBuffer, product } from './common.js';
+import { ceilDiv, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, loadScalar, loadVec4 } from './operands.js';
 
 const F4 = vecType('f32', 4);
@@ -26,8 +26,8 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const Q = ops[w.q]!;
   const K = ops[w.k]!;
   const V = ops[w.v]!;
-  const load = (op: typeof Q, idx: KExpr[], width: number) => (width === 4 ? loadVec4(op, idx) : loadScalar(op, idx));
-  const q = Array.from({ length: w.d / vq }, (_, c) => b.let(`q${c}`, mul(load(Q, [...lead, rowc, u32(c * vq)], vq), f32(w.scale))));
+  const load = (op: typeof Q, idx: KExpr[], width: number, bb: BodyBuilder) => (width === 4 ? loadVec4(op, idx, bb) : loadScalar(op, idx, bb));
+  const q = Array.from({ length: w.d / vq }, (_, c) => b.let(`q${c}`, mul(load(Q, [...lead, rowc, u32(c * vq)], vq, b), f32(w.scale))));
   const m = b.var('m', 'f32', f32(-3.0e38));
   const l = b.var('l', 'f32', f32(0));
   const acc = Array.from({ length: w.dv / vv }, (_, c) => b.var(`o${c}`, vv === 4 ? F4 : 'f32', vv === 4 ? splat(F4, f32(0)) : f32(0)));
@@ -35,10 +35,10 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const score = (bb: BodyBuilder, j: KExpr): KExpr => {
     let sc: KExpr = f32(0);
     q.forEach((qc, c) => {
-      const kc = load(K, [...lead, j, u32(c * vq)], vq);
+      const kc = load(K, [...lead, j, u32(c * vq)], vq, bb);
       sc = vq === 4 ? add(sc, call('dot', qc, kc)) : call('fma', qc, kc, sc);
     });
-    if (w.bias !== null) sc = add(sc, loadScalar(ops[w.bias]!, [...lead, rowc, j]));
+    if (w.bias !== null) sc = add(sc, loadScalar(ops[w.bias]!, [...lead, rowc, j], bb));
     return bb.let('s', sc);
   };
   const processTile = (bb: BodyBuilder, j0: KExpr, count: number) => {
@@ -52,7 +52,7 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
     scores.forEach((sc, u) => {
       const p = bb.let('p', call('exp', sub(sc, mNew)));
       bb.assign(l, add(l, p));
-      acc.forEach((a, c) => bb.assign(a, call('fma', vv === 4 ? splat(F4, p) : p, load(V, [...lead, add(j0, u32(u)), u32(c * vv)], vv), a)));
+      acc.forEach((a, c) => bb.assign(a, call('fma', vv === 4 ? splat(F4, p) : p, load(V, [...lead, add(j0, u32(u)), u32(c * vv)], vv, bb), a)));
     });
     bb.assign(m, mNew);
   };
@@ -63,10 +63,10 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
     const inv = t.let('inv_l', div(f32(1), l));
     acc.forEach((a, c) => {
       const idx = [...lead, row, u32(c * vv)];
-      const off = viewAccess(w.output.view, idx).offset;
+      const off = storeOffset(w.output.view, idx, t);
       const v = mul(a, inv);
       if (out.vec === 4) t.store(out.name, div(off, u32(4)), v);
-      else if (vv === 4) [0, 1, 2, 3].forEach((ln) => t.store(out.name, viewAccess(w.output.view, [...lead, row, u32(c * 4 + ln)]).offset, lane(v, ln)));
+      else if (vv === 4) [0, 1, 2, 3].forEach((ln) => t.store(out.name, storeOffset(w.output.view, [...lead, row, u32(c * 4 + ln)], t), lane(v, ln)));
       else t.store(out.name, off, v);
     });
   });

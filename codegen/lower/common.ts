@@ -1,7 +1,7 @@
 import { add, builtin, mul, u32 } from '../kernel-ir/build.js';
 import type { BodyBuilder } from '../kernel-ir/body.js';
 import type { KBuffer, KExpr } from '../kernel-ir/types.js';
-import { delinearize, viewExtent, type View } from '../plan/view.js';
+import { delinearize, viewAccess, viewExtent, type View } from '../plan/view.js';
 import { vec4Readable } from './operands.js';
 
 export function ceilDiv(a: number, b: number): number {
@@ -37,4 +37,9 @@ export function grid1d(groups: number, maxPerDim = 65535): [number, number, numb
   if (groups <= maxPerDim) return [Math.max(1, groups), 1, 1];
   const y = ceilDiv(groups, maxPerDim);
   return [ceilDiv(groups, y), y, 1];
+}
+
+/** Buffer offset of an output element, naming intermediate linear indices in `b`. */
+export function storeOffset(view: View, idx: readonly KExpr[], b: BodyBuilder): KExpr {
+  return viewAccess(view, idx, (e) => b.let('lin', e)).offset;
 }

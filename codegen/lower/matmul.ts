@@ -4,7 +4,7 @@ import { type KBuffer, type KExpr, type Kernel, type KShared, vecType } from '..
 import { viewAccess } from '../plan/view.js';
 import type { MatmulSchedule } from '../schedule/types.js';
 import type { MatmulWorkload } from '../workload/types.js';
-import { batchIndex, ceilDiv, outputBuffer, product } from './common.js';
+import { batchIndex, ceilDiv, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, type BoundOperand, loadScalar, loadVec4 } from './operands.js';
 import { lowerPointwise } from './pointwise.js';
 
@@ -49,9 +49,9 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
 
   const acc = Array.from({ length: s.tm }, (_, i) => Array.from({ length: nv }, (_, j) => body.var(`acc${i}_${j}`, vec === 4 ? F4 : 'f32', vec === 4 ? splat(F4, f32(0)) : f32(0))));
   const step = (b: BodyBuilder, k: KExpr) => {
-    const bv = colsClamped.map((c, j) => b.let(`b${j}`, vec === 4 ? loadVec4(B, [...bidx, k, c]) : loadScalar(B, [...bidx, k, c])));
+    const bv = colsClamped.map((c, j) => b.let(`b${j}`, vec === 4 ? loadVec4(B, [...bidx, k, c], b) : loadScalar(B, [...bidx, k, c], b)));
     rowsClamped.forEach((r, i) => {
-      let a = loadScalar(A, [...bidx, r, k]);
+      let a = loadScalar(A, [...bidx, r, k], b);
       if (normalize) a = normalize(i, k, a);
       const av = b.let(`a${i}`, a);
       bv.forEach((bj, j) => b.assign(acc[i]![j]!, call('fma', vec === 4 ? splat(F4, av) : av, bj, acc[i]![j]!)));
@@ -69,12 +69,12 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
     cols.forEach((c, j) => {
       body.if(and(lt(r, u32(w.m)), lt(c, u32(w.n))), (b) => {
         const idx = [...bidx, r, c];
-        const value = lowerPointwise(w.epilogue, { acc: () => acc[i]![j]!, input: (x) => (vec === 4 ? loadVec4(bound[x]!, idx) : loadScalar(bound[x]!, idx)) }, vec as 1 | 4);
-        const off = viewAccess(w.output.view, idx).offset;
+        const value = lowerPointwise(w.epilogue, { acc: () => acc[i]![j]!, input: (x) => (vec === 4 ? loadVec4(bound[x]!, idx, b) : loadScalar(bound[x]!, idx, b)) }, vec as 1 | 4);
+        const off = storeOffset(w.output.view, idx, b);
         if (out.vec === 4) b.store(out.name, div(off, u32(4)), value);
         else if (vec === 4) {
           const v = b.let(`o${i}_${j}`, value);
-          [0, 1, 2, 3].forEach((l) => b.store(out.name, viewAccess(w.output.view, [...bidx, r, add(c, u32(l))]).offset, lane(v, l)));
+          [0, 1, 2, 3].forEach((l) => b.store(out.name, storeOffset(w.output.view, [...bidx, r, add(c, u32(l))], b), lane(v, l)));
         }
         else b.store(out.name, off, value);
       });
@@ -123,12 +123,12 @@ function layerNormPrologue(
   const lx = builtin('local_id', 0);
   const ly = builtin('local_id', 1);
   const rowOf = (t: number) => add(ly, u32(t * s.wgY)); // local rows handled by this invocation's y
-  const reducePass = (label: string, term: (row: KExpr, k: KExpr) => KExpr, finish: (sum: KExpr) => KExpr, target: KShared) => {
+  const reducePass = (label: string, term: (row: KExpr, k: KExpr, bb: BodyBuilder) => KExpr, finish: (sum: KExpr) => KExpr, target: KShared) => {
     for (let t = 0; t < s.tm; t++) {
       const lr = rowOf(t);
       const row = body.let(`${label}_row${t}`, min(add(rowBase, lr), u32(w.m - 1)));
       const acc = body.var(`${label}_s${t}`, 'f32', f32(0));
-      body.for(`${label}_k`, lx, u32(w.k), s.wgX, (k, b) => b.assign(acc, add(acc, term(row, k))));
+      body.for(`${label}_k`, lx, u32(w.k), s.wgX, (k, b) => b.assign(acc, add(acc, term(row, k, b))));
       body.sharedStore(part.name, add(mul(lr, u32(s.wgX)), lx), acc);
     }
     body.barrier();
@@ -145,12 +145,12 @@ function layerNormPrologue(
     );
     body.barrier();
   };
-  const x = (row: KExpr, k: KExpr) => loadScalar(A, [...bidx, row, k]);
+  const x = (row: KExpr, k: KExpr, bb: BodyBuilder) => loadScalar(A, [...bidx, row, k], bb);
   reducePass('lnm', x, (sum) => div(sum, f32(w.k)), mean);
   reducePass(
     'lnv',
-    (row, k) => {
-      const d = sub(x(row, k), sharedLoad(mean, sub(row, rowBase)));
+    (row, k, bb) => {
+      const d = sub(x(row, k, bb), sharedLoad(mean, sub(row, rowBase)));
       return mul(d, d);
     },
     (sum) => call('inverse_sqrt', add(div(sum, f32(w.k)), f32(p.epsilon))),

@@ -1,5 +1,6 @@
 import { add, call, cast, div, f32, load, splat, u32, vec } from '../kernel-ir/build.js';
 import { type KBuffer, type KExpr, vecType } from '../kernel-ir/types.js';
+import type { BodyBuilder } from '../kernel-ir/body.js';
 import { viewAccess, type View, viewExtent } from '../plan/view.js';
 import type { Operand } from '../workload/types.js';
 
@@ -45,8 +46,8 @@ export function bindOperand(name: string, op: Operand, wantVec4: boolean): Bound
 }
 
 /** One element as f32 (zero where the view is padding). */
-export function loadScalar(b: BoundOperand, idx: readonly KExpr[]): KExpr {
-  const acc = viewAccess(b.view, idx);
+export function loadScalar(b: BoundOperand, idx: readonly KExpr[], body?: BodyBuilder): KExpr {
+  const acc = viewAccess(b.view, idx, body && ((e) => body.let('lin', e)));
   if (b.buffer.vec === 4) throw new Error(`internal: scalar read of vec4-bound operand ${b.buffer.name}`);
   let x = load(b.buffer, acc.offset);
   if (b.dtype !== 'f32') x = cast('f32', x);
@@ -54,12 +55,12 @@ export function loadScalar(b: BoundOperand, idx: readonly KExpr[]): KExpr {
 }
 
 /** Elements idx[last] .. idx[last]+3 as vec4<f32>; idx[last] must be a multiple of 4. */
-export function loadVec4(b: BoundOperand, idx: readonly KExpr[]): KExpr {
+export function loadVec4(b: BoundOperand, idx: readonly KExpr[], body?: BodyBuilder): KExpr {
   if (b.buffer.vec === 4) return load(b.buffer, div(viewAccess(b.view, idx).offset, u32(4)));
-  if (lastAxisBroadcast(b.view)) return splat(vecType('f32', 4), loadScalar(b, idx));
+  if (lastAxisBroadcast(b.view)) return splat(vecType('f32', 4), loadScalar(b, idx, body));
   const last = idx.length - 1;
   return vec(
     vecType('f32', 4),
-    [0, 1, 2, 3].map((l) => loadScalar(b, idx.map((x, a) => (a === last ? add(x, u32(l)) : x)))),
+    [0, 1, 2, 3].map((l) => loadScalar(b, idx.map((x, a) => (a === last ? add(x, u32(l)) : x)), body)),
   );
 }

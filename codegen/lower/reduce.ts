@@ -4,7 +4,7 @@ import type { KExpr, Kernel } from '../kernel-ir/types.js';
 import { delinearize, viewAccess } from '../plan/view.js';
 import type { ReduceSchedule } from '../schedule/types.js';
 import type { ReduceWorkload } from '../workload/types.js';
-import { ceilDiv, flatInvocation, grid1d, outputBuffer, product } from './common.js';
+import { ceilDiv, flatInvocation, grid1d, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, loadScalar } from './operands.js';
 import { lowerPointwise } from './pointwise.js';
 
@@ -24,7 +24,7 @@ export function lowerReduce(w: ReduceWorkload, s: ReduceSchedule, name: string):
     const acc = body.var('acc', 'f32', f32(w.combine === 'max' ? -Infinity : 0));
     const nest = (bb: BodyBuilder, axis: number, ridx: KExpr[]): void => {
       if (axis === w.reduceShape.length) {
-        const v = lowerPointwise(w.body, { acc: () => acc, input: (i) => loadScalar(ops[i]!, [...idx, ...ridx]) }, 1);
+        const v = lowerPointwise(w.body, { acc: () => acc, input: (i) => loadScalar(ops[i]!, [...idx, ...ridx], bb) }, 1);
         bb.assign(acc, w.combine === 'max' ? call('max', acc, v) : add(acc, v));
         return;
       }
@@ -33,8 +33,8 @@ export function lowerReduce(w: ReduceWorkload, s: ReduceSchedule, name: string):
     };
     nest(body, 0, []);
     const reduced: KExpr = w.combine === 'mean' ? div(acc, f32(product(w.reduceShape))) : acc;
-    const v = lowerPointwise(w.epilogue, { acc: () => reduced, input: (i) => loadScalar(ops[i]!, idx) }, 1);
-    body.store(out.name, viewAccess(w.output.view, idx).offset, v);
+    const v = lowerPointwise(w.epilogue, { acc: () => reduced, input: (i) => loadScalar(ops[i]!, idx, body) }, 1);
+    body.store(out.name, storeOffset(w.output.view, idx, body), v);
   });
   return { name, buffers: [...ops.map((o) => o.buffer), out], shared: [], workgroupSize: [s.wg, 1, 1], grid, body: b.stmts };
 }

@@ -4,7 +4,7 @@ import type { KExpr, Kernel, KShared } from '../kernel-ir/types.js';
 import { viewAccess } from '../plan/view.js';
 import type { RowSchedule } from '../schedule/types.js';
 import type { RowWorkload } from '../workload/types.js';
-import { ceilDiv, grid1d, outputBuffer } from './common.js';
+import { ceilDiv, grid1d, outputBuffer, storeOffset } from './common.js';
 import { bindOperand, loadScalar } from './operands.js';
 import { lowerPointwise } from './pointwise.js';
 import { segmentReduce } from './workgroup-reduce.js';
@@ -29,39 +29,39 @@ export function lowerRow(w: RowWorkload, s: RowSchedule, name: string): Kernel {
   const group = add(builtin('workgroup_id', 0), mul(builtin('workgroup_id', 1), u32(grid[0])));
   const row = b.let('row', add(mul(group, u32(rowsPerGroup)), seg));
   const rowc = b.let('rowc', min(row, u32(w.rows - 1)));
-  const x = (c: KExpr) => loadScalar(ops[w.x]!, [rowc, c]);
-  const loopCols = (label: string, init: KExpr, f: (acc: KExpr, c: KExpr) => KExpr): KExpr => {
+  const x = (c: KExpr, bb: BodyBuilder) => loadScalar(ops[w.x]!, [rowc, c], bb);
+  const loopCols = (label: string, init: KExpr, f: (acc: KExpr, c: KExpr, body: BodyBuilder) => KExpr): KExpr => {
     const acc = b.var(label, 'f32', init);
-    b.for(`${label}_c`, laneId, u32(w.cols), tpr, (c, body) => body.assign(acc, f(acc, c)));
+    b.for(`${label}_c`, laneId, u32(w.cols), tpr, (c, body) => body.assign(acc, f(acc, c, body)));
     return acc;
   };
-  let normalized: (c: KExpr) => KExpr;
+  let normalized: (c: KExpr, bb: BodyBuilder) => KExpr;
   if (w.op === 'softmax') {
-    const pmax = loopCols('pmax', f32(-Infinity), (acc, c) => call('max', acc, x(c)));
+    const pmax = loopCols('pmax', f32(-Infinity), (acc, c, bb) => call('max', acc, x(c, bb)));
     const rmax = b.let('rmax', segmentReduce(b, red, seg, laneId, tpr, pmax, 'max'));
-    const psum = loopCols('psum', f32(0), (acc, c) => add(acc, call('exp', sub(x(c), rmax))));
+    const psum = loopCols('psum', f32(0), (acc, c, bb) => add(acc, call('exp', sub(x(c, bb), rmax))));
     const rsum = b.let('rinv', div(f32(1), segmentReduce(b, red, seg, laneId, tpr, psum, 'sum')));
-    normalized = (c) => mul(call('exp', sub(x(c), rmax)), rsum);
+    normalized = (c, bb) => mul(call('exp', sub(x(c, bb), rmax)), rsum);
   } else {
-    const psum = loopCols('psum', f32(0), (acc, c) => add(acc, x(c)));
+    const psum = loopCols('psum', f32(0), (acc, c, bb) => add(acc, x(c, bb)));
     const mean = b.let('mean', div(segmentReduce(b, red, seg, laneId, tpr, psum, 'sum'), f32(w.cols)));
-    const pvar = loopCols('pvar', f32(0), (acc, c) => {
-      const d = sub(x(c), mean);
+    const pvar = loopCols('pvar', f32(0), (acc, c, bb) => {
+      const d = sub(x(c, bb), mean);
       return add(acc, mul(d, d));
     });
     const rstd = b.let('rstd', call('inverse_sqrt', add(div(segmentReduce(b, red, seg, laneId, tpr, pvar, 'sum'), f32(w.cols)), f32(w.epsilon))));
-    normalized = (c) => {
-      let y = mul(sub(x(c), mean), rstd);
-      if (w.gamma !== null) y = mul(y, loadScalar(ops[w.gamma]!, [rowc, c]));
-      if (w.beta !== null) y = add(y, loadScalar(ops[w.beta]!, [rowc, c]));
+    normalized = (c, bb) => {
+      let y = mul(sub(x(c, bb), mean), rstd);
+      if (w.gamma !== null) y = mul(y, loadScalar(ops[w.gamma]!, [rowc, c], bb));
+      if (w.beta !== null) y = add(y, loadScalar(ops[w.beta]!, [rowc, c], bb));
       return y;
     };
   }
   b.if(lt(row, u32(w.rows)), (t) =>
     t.for('wc', laneId, u32(w.cols), tpr, (c, body) => {
       const idx = [row, c];
-      const v = lowerPointwise(w.epilogue, { acc: () => normalized(c), input: (i) => loadScalar(ops[i]!, idx) }, 1);
-      body.store(out.name, viewAccess(w.output.view, idx).offset, v);
+      const v = lowerPointwise(w.epilogue, { acc: () => normalized(c, body), input: (i) => loadScalar(ops[i]!, idx, body) }, 1);
+      body.store(out.name, storeOffset(w.output.view, idx, body), v);
     }),
   );
   return { name, buffers: [...ops.map((o) => o.buffer), out], shared: tpr > 1 ? [red] : [], workgroupSize: [s.wg, 1, 1], grid, body: b.stmts };

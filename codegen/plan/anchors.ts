@@ -185,7 +185,10 @@ function convSeed(n: Node, api: PlannerApi): Seed {
   const [kh, kw] = spatial === 1 ? [1, kdims[0]!] : (kdims as [number, number]);
   const aView = reshape(permute(win, [0, 2, 3, 1, 4, 5]), [b, oh * ow, cin * kh * kw]);
   const wmat = api.bake(transpose2d(wt, cout, kk), w.name);
-  const operands: Loc[] = [{ buffer: api.locOf(x).buffer, view: aView }, wmat];
+  const operands: Loc[] = [
+    { buffer: api.locOf(x).buffer, view: aView },
+    { buffer: wmat.buffer, view: expand(wmat.view, [b, kk, cout]) },
+  ];
   let epilogue: EExpr = ACC;
   if (bias) {
     const bl = api.locOf(bias);

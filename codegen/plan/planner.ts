@@ -235,7 +235,7 @@ class Planner implements PlannerApi {
         users.length > 0 &&
         users.every((u) => {
           if (u.op.name === 'matmul') return u.inputs[0] === v && u.inputs[1] !== v && u.inputs[1]!.type.shape.length === 2;
-          if (viewTransform(u, () => undefined) && u.outputs.length === 1 && this.#keepsRows(u)) return ok(u.outputs[0]!, depth + 1);
+          if (viewTransform(u, (i) => this.#constants.get(u.inputs[i]!)) && u.outputs.length === 1 && this.#keepsRows(u)) return ok(u.outputs[0]!, depth + 1);
           return false;
         })
       );

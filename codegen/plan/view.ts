@@ -202,9 +202,10 @@ export interface ViewAccess {
 /**
  * Kernel-IR expressions for the buffer offset of logical index `idx` (u32 expressions).
  * Offsets use wrapping u32 arithmetic: padded layers may pass through "negative" values that
- * only occur where `valid` is false.
+ * only occur where `valid` is false. `bind` names intermediate linear indices (a `let`) so that
+ * multi-layer views stay linear in size.
  */
-export function viewAccess(v: View, idx: readonly KExpr[]): ViewAccess {
+export function viewAccess(v: View, idx: readonly KExpr[], bind?: (e: KExpr) => KExpr): ViewAccess {
   let cur = idx;
   let valid: KExpr | undefined;
   for (let li = v.layers.length - 1; li >= 0; li--) {
@@ -222,7 +223,8 @@ export function viewAccess(v: View, idx: readonly KExpr[]): ViewAccess {
       if (layer.shape[a] !== 1 && layer.strides[a] !== 0) lin = add(lin, mul(x, u32(layer.strides[a]!)));
     });
     if (li === 0) return valid ? { offset: call('select', valid, lin, u32(0)), valid } : { offset: lin };
-    cur = delinearize(lin, v.layers[li - 1]!.shape);
+    // Each component of the next layer's index reuses `lin`: name it, or nested layers blow up.
+    cur = delinearize(bind ? bind(lin) : lin, v.layers[li - 1]!.shape);
   }
   throw new Error('view: no layers');
 }
