@@ -28,6 +28,17 @@ export interface PlannerApi {
   bake(t: Tensor, name?: string): Loc;
   /** A layer_norm feeding `v` through row-keeping views, kept for fusion as a matmul prologue. */
   layerNormSource(v: Value): LayerNormSource | undefined;
+  /** Copies what `loc` addresses into a new contiguous temporary (a copy kernel, emitted now). */
+  contiguous(loc: Loc): Loc;
+}
+
+/**
+ * A matmul operand read through a multi-layer view pays div/mod address arithmetic on every
+ * load of the inner loop (im2col windows with padding, window partitions): copying it once into
+ * a contiguous buffer is cheaper whenever the operand is reused across output columns.
+ */
+function streamable(api: PlannerApi, loc: Loc): Loc {
+  return loc.view.layers.length > 1 ? api.contiguous(loc) : loc;
 }
 
 export interface LayerNormSource {
@@ -75,8 +86,8 @@ function matmulSeed(n: Node, api: PlannerApi): Seed {
   const [m, k] = as.slice(-2) as [number, number];
   const nn = bs[bs.length - 1]!;
   const ln = api.layerNormSource(a);
-  const aLoc = ln ? ln.x : api.locOf(a);
-  const bLoc = bakeView(api, api.locOf(b));
+  let aLoc = ln ? ln.x : api.locOf(a);
+  let bLoc = bakeView(api, api.locOf(b));
   const out = shapeOf(n.outputs[0]!);
   let batch: number[];
   let aView: View;
@@ -88,10 +99,17 @@ function matmulSeed(n: Node, api: PlannerApi): Seed {
     batch = [];
     rows = product(as.slice(0, -1));
     aView = reshape(aLoc.view, [rows, k]);
+    if (!ln && aView.layers.length > 1) {
+      const copied = api.contiguous({ buffer: aLoc.buffer, view: aView });
+      aLoc = copied;
+      aView = copied.view;
+    }
     bView = bLoc.view;
     chain = [{ kind: 'reshape', from: [rows, nn], to: out }];
   } else {
     batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2)) as number[];
+    if (!ln) aLoc = streamable(api, aLoc);
+    bLoc = streamable(api, bLoc);
     aView = expand(aLoc.view, [...batch, m, k]);
     bView = expand(bLoc.view, [...batch, k, nn]);
   }
@@ -183,10 +201,10 @@ function convSeed(n: Node, api: PlannerApi): Seed {
   const cin = ws[1]!;
   const [oh, ow] = spatial === 1 ? [1, outSpatial[0]!] : (outSpatial as [number, number]);
   const [kh, kw] = spatial === 1 ? [1, kdims[0]!] : (kdims as [number, number]);
-  const aView = reshape(permute(win, [0, 2, 3, 1, 4, 5]), [b, oh * ow, cin * kh * kw]);
+  const a = streamable(api, { buffer: api.locOf(x).buffer, view: reshape(permute(win, [0, 2, 3, 1, 4, 5]), [b, oh * ow, cin * kh * kw]) });
   const wmat = api.bake(transpose2d(wt, cout, kk), w.name);
   const operands: Loc[] = [
-    { buffer: api.locOf(x).buffer, view: aView },
+    a,
     { buffer: wmat.buffer, view: expand(wmat.view, [b, kk, cout]) },
   ];
   let epilogue: EExpr = ACC;

@@ -13,7 +13,7 @@ import { channelwise, pointwiseExpr } from './pointwise-nodes.js';
 import type { Seed } from './seeds.js';
 import type { KernelPlan, Loc, PlanBuffer, PlanIO, Task } from './types.js';
 import { bijectiveStep, viewTransform } from './view-nodes.js';
-import { contiguousView, expand, isContiguous, type View } from './view.js';
+import { contiguousView, expand, isContiguous, type View, viewShape } from './view.js';
 
 /** A kernel under construction: an anchor plus the pointwise nodes fused after it. */
 interface Group {
@@ -161,6 +161,19 @@ class Planner implements PlannerApi {
       beta: ln.inputs[2] ? this.locOf(ln.inputs[2]) : undefined,
       epsilon: (ln.attrs as { epsilon: number }).epsilon,
     };
+  }
+
+  contiguous(loc: Loc): Loc {
+    const shape = [...viewShape(loc.view)];
+    const buffer = this.#buffer({ kind: 'temp', dtype: loc.buffer.dtype, elements: count(shape) });
+    this.#tasks.push({
+      name: `copy_${this.#tasks.length}`,
+      nodes: [],
+      workload: { kind: 'elementwise', shape, operands: [{ view: loc.view, dtype: loc.buffer.dtype }], expr: { op: 'input', index: 0 }, output: { view: contiguousView(shape) } },
+      operands: [loc.buffer],
+      output: buffer,
+    });
+    return { buffer, view: contiguousView(shape) };
   }
 
   // ---- node visitors ------------------------------------------------------------------------
