@@ -156,6 +156,8 @@ class Planner implements PlannerApi {
     const x = this.locOf(ln.inputs[0]!);
     return {
       node: ln,
+      gammaValue: ln.inputs[1]!,
+      betaValue: ln.inputs[2],
       x: { buffer: x.buffer, view: views.reduce((acc, f) => f(acc), x.view) },
       gamma: this.locOf(ln.inputs[1]!),
       beta: ln.inputs[2] ? this.locOf(ln.inputs[2]) : undefined,
