@@ -6,6 +6,7 @@ import type { AttentionSchedule } from '../schedule/types.js';
 import type { AttentionWorkload } from '../workload/types.js';
 import { ceilDiv, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, loadScalar, loadVec4 } from './operands.js';
+import { storeClsStats } from './attention-cls.js';
 
 const F4 = vecType('f32', 4);
 
@@ -18,7 +19,8 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const vq = w.d % 4 === 0 ? 4 : 1;
   const vv = w.dv % 4 === 0 ? 4 : 1;
   const ops = w.operands.map((op, i) => bindOperand(`in${i}`, op, (i === w.q || i === w.k) ? vq === 4 : i === w.v ? vv === 4 : false));
-  const out = outputBuffer(w.output.view, vv === 4);
+  // Class-token statistics share the output buffer and are stored as scalars.
+  const out = outputBuffer(w.output.view, vv === 4 && !w.clsStats, w.clsStats && [w.clsStats.probs.view, w.clsStats.vnorm.view]);
   const b = new BodyBuilder();
   const lead = w.batch.length === 0 ? [] : delinearize(builtin('workgroup_id', 1), w.batch).map((x, i) => b.let(`bi${i}`, x));
   const row = b.let('row', add(mul(builtin('workgroup_id', 0), u32(s.rows)), builtin('local_id', 0)));
@@ -59,6 +61,8 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const full = w.tk - (w.tk % tile);
   if (full > 0) b.for('j', u32(0), u32(full), tile, (j, bb) => processTile(bb, j, tile));
   if (full < w.tk) b.block((bb) => processTile(bb, u32(full), w.tk - full));
+  const chunks = w.dv / vv;
+  storeClsStats(b, w, { lead, row, m, l, score, value: (bb, j, c) => load(V, [...lead, j, u32(c * vv)], vv, bb), chunks, out });
   b.if(lt(row, u32(w.tq)), (t) => {
     const inv = t.let('inv_l', div(f32(1), l));
     acc.forEach((a, c) => {

@@ -53,4 +53,22 @@ export interface AttentionSchedule {
   readonly kvTile: number;
 }
 
-export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule;
+/** top_k: one workgroup of `wg` invocations per row; each ranks every `wg`-th entry of the row. */
+export interface TopKSchedule {
+  readonly kind: 'top_k';
+  readonly wg: number;
+}
+
+/** Gather: one output element per invocation, 1-D workgroups of `wg`. */
+export interface GatherSchedule {
+  readonly kind: 'gather';
+  readonly wg: number;
+}
+
+/** Scatter-add: one output element per invocation (summing its updates serially), workgroups of `wg`. */
+export interface ScatterAddSchedule {
+  readonly kind: 'scatter_add';
+  readonly wg: number;
+}
+
+export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | TopKSchedule | GatherSchedule | ScatterAddSchedule;
