@@ -7,22 +7,20 @@ import type { TopKWorkload } from '../workload/types.js';
 import { grid1d, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, loadScalar } from './operands.js';
 
-/** Rows up to this long are staged in workgroup memory (4 KiB at 1,024); longer ones are read from storage. */
-export const TOP_K_STAGED = 1024;
-
 /**
  * Rank sort, one workgroup per row: every invocation takes every wg-th entry of the row, counts
  * the entries that come before it (larger, or equal at a lower position; smaller for
  * `largest = false`) and, when that rank is below k, stores the entry and its position at that
  * rank. n² comparisons per row with a single barrier, which suits rows of up to a thousand
- * tokens on GPUs and on CPU adapters alike (a bitonic network needs log² n barriers).
+ * tokens on GPUs and on CPU adapters alike (a bitonic network needs log² n barriers). With
+ * `staged` the row is first copied to workgroup memory (4 bytes per entry).
  */
 export function lowerTopK(w: TopKWorkload, s: TopKSchedule, name: string): Kernel {
   const rows = product(w.rows);
   const grid = grid1d(rows);
   const x = bindOperand('in0', w.operands[0]!, false);
   const out = outputBuffer(w.output.view, false, [w.indices.view]);
-  const staged = w.n <= TOP_K_STAGED;
+  const staged = s.staged;
   const row: KShared = { name: 'row', elem: 'f32', vec: 1, length: w.n };
   const b = new BodyBuilder();
   const r = b.let('r', add(builtin('workgroup_id', 0), mul(builtin('workgroup_id', 1), u32(grid[0]))));

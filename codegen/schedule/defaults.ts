@@ -42,7 +42,7 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
     }
     case 'top_k': {
       // One workgroup per row: enough invocations to share the row, none idle on short rows.
-      const s: TopKSchedule = { kind: 'top_k', wg: Math.min(64, maxInv, pow2Below(w.n - 1) * 2) };
+      const s: TopKSchedule = { kind: 'top_k', wg: Math.min(64, maxInv, pow2Below(w.n - 1) * 2), staged: w.n * 4 <= limits.maxComputeWorkgroupStorageSize / 2 };
       return s;
     }
     case 'gather': {

@@ -53,10 +53,14 @@ export interface AttentionSchedule {
   readonly kvTile: number;
 }
 
-/** top_k: one workgroup of `wg` invocations per row; each ranks every `wg`-th entry of the row. */
+/**
+ * top_k: one workgroup of `wg` invocations per row; each ranks every `wg`-th entry of the row,
+ * reading the row from workgroup memory when `staged` (4 bytes per entry), else from storage.
+ */
 export interface TopKSchedule {
   readonly kind: 'top_k';
   readonly wg: number;
+  readonly staged: boolean;
 }
 
 /** Gather: one output element per invocation, 1-D workgroups of `wg`. */

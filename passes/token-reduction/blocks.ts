@@ -6,11 +6,13 @@ import { Concat } from '../../ir/ops/concat.js';
 import { Const } from '../../ir/ops/const.js';
 import { Add, Cast, Div, Mul } from '../../ir/ops/elementwise.js';
 import { Gather } from '../../ir/ops/gather.js';
+import { GatherElements, ScatterAdd } from '../../ir/ops/gather-elements.js';
 import { Dropout, Identity } from '../../ir/ops/identity.js';
 import { MatMul } from '../../ir/ops/matmul.js';
 import { LayerNorm } from '../../ir/ops/norm.js';
 import { Expand, Reshape } from '../../ir/ops/reshape.js';
 import { Slice } from '../../ir/ops/slice.js';
+import { TopK } from '../../ir/ops/top-k.js';
 import { Transpose } from '../../ir/ops/transpose.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { factorThrough, type FactorLoc, probeDim } from './factor.js';
@@ -56,6 +58,9 @@ const WALK_LIMIT = 24;
  * Throws a VitcError naming the block and the node when the structure is not the expected one.
  */
 export function findBlocks(g: Graph): VitStructure {
+  const reduced = g.nodes.find((n) => isOp(n, TopK) || isOp(n, GatherElements) || isOp(n, ScatterAdd));
+  if (reduced)
+    fail(`the graph already reduces tokens ('${reduced.op.name}' found): apply one token-reduction pass per pipeline (tome and ppt each take per-block schedules)`);
   const attentions = g.nodes.filter((n) => isOp(n, Attention));
   if (attentions.length === 0) fail(`token reduction found no attention op: run 'fuse-attention' first (the model must be a ViT)`);
   const constants = constantTable(g);

@@ -134,6 +134,7 @@ test('clear errors: no class token, r too large, schedules that do not fit, miss
   rejects(g, 'fuse-attention,tome{r=1 blocks=5}', /block 5 does not exist; the model has 3 blocks/);
   rejects(g, 'fuse-attention,ppt{layers=3}', /layer 3 does not exist; the model has 3 blocks \(0-2\)/);
   rejects(g, 'tome{r=1}', /requires 'attention-fused'.*'fuse-attention'/);
+  rejects(g, 'fuse-attention,ppt{layers=0 r=2},tome{r=1}', /in pass 'tome\{r=1\}': the graph already reduces tokens \('top_k' found\): apply one token-reduction pass per pipeline/);
 });
 
 test('a uniform r is capped per block the way ToMe does, with a remark', () => {
