@@ -37,7 +37,7 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       return s;
     }
     case 'attention': {
-      const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 4 };
+      const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 4, rowsPerThread: w.tq >= 64 ? 2 : 1 };
       return s;
     }
   }
