@@ -95,6 +95,8 @@ export function bin(op: BinaryOp, a: KExpr, b: KExpr): KExpr {
     if (v !== undefined) return lit(type as Scalar, v);
   }
   const int = elemOf(a.type) === 'u32' || elemOf(a.type) === 'i32';
+  // Unsigned comparisons against zero are decided statically (padding masks with lower bound 0).
+  if (a.type === 'u32' && isLitValue(b, 0) && (op === '>=' || op === '<')) return bool(op === '>=');
   switch (op) {
     case '+':
       if (isLitValue(b, 0)) return a;
