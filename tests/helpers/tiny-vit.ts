@@ -259,3 +259,18 @@ export function randomPatches(spec: TinyVitSpec, batch: number, seed: number): {
   const images = Array.from({ length: batch }, () => randMat(rng, spec.patches, spec.dim, 1));
   return { input: f32([batch, spec.patches, spec.dim], images.flat()), images };
 }
+
+/**
+ * A PPT threshold between the middle two images' importance variances at `block` (with PPT only
+ * there), so that at that block half the batch pools and the other half prunes.
+ */
+export function splitTau(model: TinyVit, images: readonly Mat[], block: number, r: number): number {
+  const variances = images.map((img) => {
+    let v = NaN;
+    forward(model, img, { ppt: { layers: [block], r, tau: 0 }, onPptChoice: (_b, variance) => (v = variance) });
+    return v;
+  });
+  const sorted = [...variances].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -11,7 +11,7 @@ import { runReference } from '../../runtime/reference/interpreter.js';
 import { acquireDevice, type AcquiredDevice } from '../../runtime/webgpu/adapters.js';
 import { createExecutor } from '../../runtime/webgpu/executor.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { forward, randomPatches, tinyVit, type TinyVitSpec } from '../helpers/tiny-vit.js';
+import { randomPatches, splitTau, tinyVit, type TinyVitSpec } from '../helpers/tiny-vit.js';
 import { randomInputs } from '../unit/passes/numerics.js';
 
 /*
@@ -47,13 +47,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const)
       const spec: TinyVitSpec = { patches: 16, dim: 16, heads: 2, blocks: 3, classes: 5, batch: 'N', seed: 12 };
       const model = tinyVit(spec);
       const { input, images } = randomPatches(spec, 4, 13);
-      const variances = images.map((img) => {
-        let v = NaN;
-        forward(model, img, { ppt: { layers: [0], r: 3, tau: 0 }, onPptChoice: (_b, variance) => (v = variance) });
-        return v;
-      });
-      const sorted = [...variances].sort((a, b) => a - b);
-      const tau = (sorted[1]! + sorted[2]!) / 2;
+      const tau = splitTau(model, images, 0, 3);
       await compareOnGpu(gpu, clean(model.graph, `ppt{layers=0,2 r=3 tau=${tau}}`), input, 'ppt');
     });
 

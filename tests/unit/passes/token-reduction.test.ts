@@ -8,7 +8,7 @@ import { importOnnxFile } from '../../../ir/onnx/index.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { runReference } from '../../../runtime/reference/interpreter.js';
 import { FIXTURES } from '../../helpers/paths.js';
-import { forward, randomPatches, type Reduction, tinyVit, type TinyVitSpec } from '../../helpers/tiny-vit.js';
+import { forward, randomPatches, type Reduction, splitTau, tinyVit, type TinyVitSpec } from '../../helpers/tiny-vit.js';
 import { applyPipeline } from './apply.js';
 import { randomInputs } from './numerics.js';
 
@@ -48,13 +48,7 @@ test('ppt matches a straightforward PPT forward pass, choosing pool or prune per
   const model = tinyVit(spec);
   const { images } = randomPatches(spec, 4, 13);
   // Thresholds that make every image prune, every image pool, and the images split at block 0.
-  const variances = images.map((img) => {
-    let v = NaN;
-    forward(model, img, { ppt: { layers: [0], r: 3, tau: 0 }, onPptChoice: (_b, variance) => (v = variance) });
-    return v;
-  });
-  const sorted = [...variances].sort((a, b) => a - b);
-  const split = (sorted[1]! + sorted[2]!) / 2;
+  const split = splitTau(model, images, 0, 3);
   for (const tau of [0, 1, split]) {
     const choices: boolean[] = [];
     const reduction: Reduction = { ppt: { layers: [0, 2], r: 3, tau }, onPptChoice: (_b, _v, pooled) => choices.push(pooled) };
