@@ -61,6 +61,11 @@ export function findBlocks(g: Graph): VitStructure {
   const reduced = g.nodes.find((n) => isOp(n, TopK) || isOp(n, GatherElements) || isOp(n, ScatterAdd));
   if (reduced)
     fail(`the graph already reduces tokens ('${reduced.op.name}' found): apply one token-reduction pass per pipeline (tome and ppt each take per-block schedules)`);
+  return locateBlocks(g);
+}
+
+/** The blocks of a ViT with fused attention, token-reduced or not (for analyses such as FLOP counts). */
+export function locateBlocks(g: Graph): VitStructure {
   const attentions = g.nodes.filter((n) => isOp(n, Attention));
   if (attentions.length === 0) fail(`token reduction found no attention op: run 'fuse-attention' first (the model must be a ViT)`);
   const constants = constantTable(g);
