@@ -13,12 +13,12 @@ function count(n: number): string {
  * `vitc compile --stats`: dispatches per inference, distinct programs, bytes moved, the arena
  * against its liveness lower bound, and one row per kernel with the graph nodes it fuses.
  */
-export function formatCompileStats(c: WebGpuCompileResult, batch: number, limitsFrom: string): string {
+export function formatCompileStats(name: string, c: WebGpuCompileResult, batch: number, limitsFrom: string): string {
   const { plan, memory } = c;
   const moved = bytesMoved(c);
   const ratio = memory.arenaLowerBound > 0 ? memory.arenaBytes / memory.arenaLowerBound : 1;
   const lines = [
-    `${plan.name}: WebGPU, batch ${batch}, limits of ${limitsFrom}`,
+    `${name}: WebGPU, batch ${batch}, limits of ${limitsFrom}`,
     `dispatches per inference: ${plan.dispatches.length}`,
     `programs (distinct WGSL modules): ${plan.programs.length}`,
     `bytes moved per inference: ${count(moved)} (${mib(moved)}; every binding of every dispatch)`,

@@ -23,14 +23,15 @@ export interface CompileOptions {
 /** `vitc compile MODEL --target webgpu -o DIR`: an artifact folder that runs without vitc. */
 export async function compileCommand(model: string, opts: CompileOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, COMPILE_TARGETS, 'compile');
-  const graph = applyPipeline(loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
   const batch = chooseBatch(graphInputs(graph), opts.batch, undefined);
   switch (target) {
     case 'webgpu': {
       const { limits, from } = opts.adapter ? await adapterLimits(opts.adapter) : { limits: WEBGPU_DEFAULT_LIMITS, from: "WebGPU's defaults" };
       const compiled = compileWebGpu(graph, { batch, limits });
-      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: basename(model, extname(model)) });
-      if (opts.stats) io.out(formatCompileStats(compiled, batch, from));
+      const name = basename(model, extname(model));
+      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: name });
+      if (opts.stats) io.out(formatCompileStats(name, compiled, batch, from));
       io.err(`wrote ${opts.output} (${files.length} files)\n`);
       return;
     }
