@@ -72,8 +72,9 @@ export class Tensor {
   /** Builds a tensor from little-endian bytes in the file layout of `dtype`. */
   static fromBytes(dtype: DType, shape: readonly number[], bytes: Uint8Array): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    // A real copy: Buffer#slice (readFileSync, protobufjs) shares memory, and i64 reads copy.buffer from 0.
-    const copy = new Uint8Array(bytes);
+    // A real copy (Buffer.prototype.slice returns a view): aligned, and detached from the source.
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
     switch (dtype) {
       case 'i64': {
         if (copy.byteLength !== n * 8) fail(`i64 tensor needs ${n * 8} bytes, got ${copy.byteLength}`);

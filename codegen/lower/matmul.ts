@@ -44,8 +44,9 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
   const A = bound[w.a]!;
   const B = bound[w.b]!;
 
-  let normalize: ((i: number, k: KExpr, a: KExpr) => KExpr) | undefined;
-  if (w.prologue) normalize = layerNormPrologue(body, w, s, shared, A, bound, bidx, rowBase, localRow);
+  let ln: LayerNormOnLoad | undefined;
+  if (w.prologue) ln = layerNormPrologue(body, w, s, shared, A, bound, bidx, rowBase, localRow);
+  const normalize = ln?.normalize;
 
   const acc = Array.from({ length: s.tm }, (_, i) => Array.from({ length: nv }, (_, j) => body.var(`acc${i}_${j}`, vec === 4 ? F4 : 'f32', vec === 4 ? splat(F4, f32(0)) : f32(0))));
   const step = (b: BodyBuilder, k: KExpr) => {
@@ -69,7 +70,8 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
     cols.forEach((c, j) => {
       body.if(and(lt(r, u32(w.m)), lt(c, u32(w.n))), (b) => {
         const idx = [...bidx, r, c];
-        const value = lowerPointwise(w.epilogue, { acc: () => acc[i]![j]!, input: (x) => (vec === 4 ? loadVec4(bound[x]!, idx, b) : loadScalar(bound[x]!, idx, b)) }, vec as 1 | 4);
+        const accValue = ln?.scale ? mul(acc[i]![j]!, ln.scale(i)) : acc[i]![j]!;
+        const value = lowerPointwise(w.epilogue, { acc: () => accValue, input: (x) => (vec === 4 ? loadVec4(bound[x]!, idx, b) : loadScalar(bound[x]!, idx, b)) }, vec as 1 | 4);
         const off = storeOffset(w.output.view, idx, b);
         if (out.vec === 4) b.store(out.name, div(off, u32(4)), value);
         else if (vec === 4) {
@@ -113,7 +115,7 @@ function layerNormPrologue(
   bidx: readonly KExpr[],
   rowBase: KExpr,
   localRow: (i: number) => KExpr,
-): (i: number, k: KExpr, a: KExpr) => KExpr {
+): LayerNormOnLoad {
   const p = w.prologue!;
   const tileM = s.wgY * s.tm;
   const part: KShared = { name: 'ln_part', elem: 'f32', vec: 1, length: tileM * s.wgX };
@@ -158,12 +160,20 @@ function layerNormPrologue(
   );
   const means = Array.from({ length: s.tm }, (_, i) => body.let(`mean${i}`, sharedLoad(mean, localRow(i))));
   const rstds = Array.from({ length: s.tm }, (_, i) => body.let(`rstd${i}`, sharedLoad(rstd, localRow(i))));
+  if (p.gamma === null) return { normalize: (i, _k, a) => sub(a, means[i]!), scale: (i) => rstds[i]! };
   const gamma = bound[p.gamma]!;
   const beta = p.beta === null ? undefined : bound[p.beta]!;
-  return (i, k, a) => {
-    const g = loadScalar(gamma, [k]);
-    const n = mul(mul(sub(a, means[i]!), rstds[i]!), g);
-    return beta ? add(n, loadScalar(beta, [k])) : n;
+  return {
+    normalize: (i, k, a) => {
+      const n = mul(mul(sub(a, means[i]!), rstds[i]!), loadScalar(gamma, [k]));
+      return beta ? add(n, loadScalar(beta, [k])) : n;
+    },
   };
+}
+
+/** How a fused LayerNorm enters the GEMM: a transformation of A on load, and maybe a row scale of the result. */
+interface LayerNormOnLoad {
+  readonly normalize: (i: number, k: KExpr, a: KExpr) => KExpr;
+  readonly scale?: (i: number) => KExpr;
 }
 

@@ -43,6 +43,8 @@ function streamable(api: PlannerApi, loc: Loc): Loc {
 
 export interface LayerNormSource {
   readonly node: Node;
+  readonly gammaValue: Value;
+  readonly betaValue: Value | undefined;
   /** The normalisation's input, seen through the same views as the matmul operand. */
   readonly x: Loc;
   readonly gamma: Loc;
@@ -117,17 +119,27 @@ function matmulSeed(n: Node, api: PlannerApi): Seed {
     { buffer: aLoc.buffer, view: aView },
     { buffer: bLoc.buffer, view: bView },
   ];
-  if (ln) {
+  // LayerNorm scale and shift fold into constant 2-D weights: W' = diag(γ)·W, bias β·W.
+  const folded = ln && batch.length === 0 ? foldLayerNorm(api, ln, bLoc, k, nn) : undefined;
+  let epilogue: EExpr = ACC;
+  if (folded) {
+    operands[1] = { buffer: folded.w.buffer, view: folded.w.view };
+    if (folded.bias) {
+      operands.push({ buffer: folded.bias.buffer, view: expand(folded.bias.view, [rows, nn]) });
+      epilogue = { op: 'binary', fn: 'add', a: ACC, b: input(2) };
+    }
+  } else if (ln) {
     operands.push(ln.gamma);
     if (ln.beta) operands.push(ln.beta);
   }
+  const prologue = ln ? (folded ? { epsilon: ln.epsilon, gamma: null, beta: null } : { epsilon: ln.epsilon, gamma: 2, beta: ln.beta ? 3 : null }) : null;
   return {
     label: ln ? 'ln_matmul' : 'matmul',
     node: n,
     space: [...batch, rows, nn],
     chain,
     operands,
-    epilogue: ACC,
+    epilogue,
     fusesEpilogue: true,
     make: (epilogue, ops, output) => ({
       kind: 'matmul',
@@ -138,11 +150,32 @@ function matmulSeed(n: Node, api: PlannerApi): Seed {
       a: 0,
       b: 1,
       operands: ops,
-      prologue: ln ? { epsilon: ln.epsilon, gamma: 2, beta: ln.beta ? 3 : null } : null,
+      prologue,
       epilogue,
       output: { view: output },
     }),
   };
+}
+
+/** diag(γ)·W and β·W for a constant [K, N] weight; undefined when anything is not constant. */
+function foldLayerNorm(api: PlannerApi, ln: LayerNormSource, w: Loc, k: number, n: number): { w: Loc; bias: Loc | undefined } | undefined {
+  const gamma = api.constantOf(ln.gammaValue);
+  const beta = ln.betaValue ? api.constantOf(ln.betaValue) : undefined;
+  if (w.buffer.kind !== 'weight' || !gamma || (ln.betaValue && !beta) || gamma.size !== k) return undefined;
+  const offsets = viewOffsets(w.view);
+  const src = w.buffer.data!;
+  const wf = new Float32Array(k * n);
+  const bias = new Float64Array(n);
+  for (let r = 0; r < k; r++) {
+    const g = gamma.get(r);
+    const b = beta ? beta.get(r) : 0;
+    for (let c = 0; c < n; c++) {
+      const x = src.get(offsets[r * n + c]!);
+      wf[r * n + c] = g * x;
+      bias[c]! += b * x;
+    }
+  }
+  return { w: api.bake(new Tensor('f32', [k, n], wf)), bias: beta ? api.bake(new Tensor('f32', [n], Float32Array.from(bias))) : undefined };
 }
 
 interface Window {

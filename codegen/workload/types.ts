@@ -28,11 +28,16 @@ export interface ElementwiseWorkload {
   readonly output: Output;
 }
 
-/** A LayerNorm applied to matmul's A rows on load: (a - mean) * rstd * gamma[k] + beta[k]. */
+/**
+ * A LayerNorm of matmul's A rows, computed in the kernel. With `gamma` the rows are normalised
+ * on load: (a - mean) * rstd * gamma[k] (+ beta[k]). Without (gamma and beta folded into the
+ * weights at compile time), A is only centred on load and the accumulator is scaled by rstd:
+ * Σ_k (a - mean)·γ_k·W_kn · rstd = rstd · Σ_k (a - mean)·W'_kn, one subtraction per load.
+ */
 export interface LayerNormPrologue {
   readonly epsilon: number;
-  /** Operand indices of gamma and (optional) beta, both viewed as [K]. */
-  readonly gamma: number;
+  /** Operand indices of gamma and (optional) beta, both viewed as [K]; null when folded. */
+  readonly gamma: number | null;
   readonly beta: number | null;
 }
 
@@ -120,6 +125,8 @@ export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | Redu
 
 /** Canonical serialisation: stable key order, so equal workloads give equal strings. */
 export function canonicalJson(x: unknown): string {
+  // JSON has no infinities, NaN or -0: spell them out so distinct workloads never share a key.
+  if (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))) return JSON.stringify(Object.is(x, -0) ? '-0' : String(x));
   if (x === null || typeof x !== 'object') return JSON.stringify(x);
   if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
   const o = x as Record<string, unknown>;

@@ -47,9 +47,9 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Text for a doc comment: names come from the model file, so they must not close the comment. */
+/** Text for a comment: names come from the model file, so they must neither close the comment nor end the line. */
 export function docText(text: string): string {
-  return text.replace(/\*\//g, '*\\/');
+  return text.replace(/\*\//g, '*\\/').replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 /** "`f32` [1, 3, 32, 32]: 3072 values, row-major" */

@@ -48,6 +48,11 @@ function packageJson(model: string, webgpuRange: string): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
+/** The compiled runtime files end with a link to a .map file the artifact does not ship. */
+function withoutSourceMapLink(js: string): string {
+  return js.replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
+}
+
 /** The plan as the artifact ships it: programs name their .wgsl file instead of carrying the source. */
 function artifactPlan(plan: ExecutionPlan, name: string): ExecutionPlan {
   return { ...plan, name, programs: plan.programs.map(({ source: _source, ...p }) => ({ ...p, file: `${p.id}.wgsl` })) };
@@ -97,7 +102,7 @@ export async function writeWebGpuArtifact(dir: string, compiled: WebGpuCompileRe
   files.set('model.d.ts', renderModelDeclarations(signature));
   files.set('package.json', packageJson(name, vitc.webgpuRange));
   const runtimeDir = runtimeFilesDir();
-  for (const [shipped, source] of Object.entries(RUNTIME_FILES)) files.set(shipped, readFileSync(join(runtimeDir, source)));
+  for (const [shipped, source] of Object.entries(RUNTIME_FILES)) files.set(shipped, withoutSourceMapLink(readFileSync(join(runtimeDir, source), 'utf8')));
 
   const hashes = Object.fromEntries([...files].map(([path, content]) => [path, sha256Hex(content)] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
   const manifest: ArtifactManifest = {

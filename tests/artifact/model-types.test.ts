@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { renderModelDeclarations } from '../../compiler/artifact/model-declarations.js';
+import { renderModelModule } from '../../compiler/artifact/model-module.js';
+import type { ModelSignature } from '../../compiler/artifact/model-signature.js';
 import { repoPath } from '../helpers/paths.js';
 import { scratchFolder, writeFixtureArtifact } from './fixture-artifact.js';
 
@@ -70,6 +73,27 @@ model.destroy();
 await load({ device: { label: 'not a device' } });
 `;
 
+/** Names that are not identifiers, a name that would end a comment, and every dtype but f32. */
+const ODD: ModelSignature = {
+  name: 'odd */ model\nname',
+  batch: 3,
+  vitcVersion: '0.0.0-test',
+  inputs: [
+    { name: 'input.1', dtype: 'f16', shape: [3, 2] },
+    { name: 'mask', dtype: 'i32', shape: [3] },
+  ],
+  outputs: [{ name: 'out-put', dtype: 'u32', shape: [3, 4] }],
+};
+
+const ODD_CONSUMER = `import { load, inputs, name } from './odd/model.js';
+const model = await load();
+const out = await model.run({ 'input.1': new Uint16Array(6), mask: new Int32Array(3) });
+export const values: Uint32Array = out['out-put'];
+export const shape: readonly [3, 2] = inputs[0].shape;
+export const same: 'odd */ model\\nname' = name;
+export const widened = await model.run({ 'input.1': new Float32Array(6), mask: new Int32Array(3) });
+`;
+
 /** The tsc runs, started together (each takes seconds) once the artifact is written. */
 const checks = new Map<string, Promise<{ code: number; output: string }>>();
 
@@ -80,6 +104,10 @@ before(async () => {
   checks.set('bad.mts', typeCheck('bad.mts', BAD));
   // A browser project: the DOM lib and @webgpu/types.
   checks.set('device.mts', typeCheck('device.mts', DEVICE, ['es2022', 'dom']));
+  mkdirSync(join(project.path, 'odd'));
+  writeFileSync(join(project.path, 'odd', 'model.d.ts'), renderModelDeclarations(ODD));
+  writeFileSync(join(project.path, 'odd', 'model.js'), renderModelModule(ODD));
+  checks.set('odd.mts', typeCheck('odd.mts', ODD_CONSUMER));
 });
 
 test('model.d.ts type-checks a consumer with tsc --strict and types names, shapes and the batch', async () => {
@@ -103,4 +131,11 @@ test('with WebGPU types loaded (a browser project: DOM lib and @webgpu/types), o
   const errors = output.split('\n').filter((l) => l.includes('error TS'));
   assert.equal(errors.length, 1, output);
   assert.match(errors[0]!, /device\.mts\(6,\d+\): error TS2740: Type '\{ label: string; \}' is missing the following properties from type 'GPUDevice'/);
+});
+
+test('tensor names that are not identifiers and non-f32 dtypes get typed keys and arrays; model.js stays valid', async () => {
+  const { code, output } = await checks.get('odd.mts')!;
+  assert.equal(code, 0, `tsc failed:\n${output}`);
+  // Syntax check of the generated module (its import of ./runtime.js is not resolved by --check).
+  await execFileP(process.execPath, ['--check', join(project.path, 'odd', 'model.js')], { cwd: project.path });
 });

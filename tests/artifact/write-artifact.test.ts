@@ -41,6 +41,7 @@ test('the folder holds model.js, model.d.ts, one .wgsl per program, the weights,
   assert.deepEqual(readdirSync(dyn.dir).sort(), expected);
   assert.deepEqual([...dyn.files].sort(), expected);
   for (const p of dyn.compiled.plan.programs) assert.equal(readFileSync(join(dyn.dir, `${p.id}.wgsl`), 'utf8'), dyn.compiled.sources.get(p.id));
+  for (const f of Object.keys(RUNTIME_FILES)) assert.doesNotMatch(readFileSync(join(dyn.dir, f), 'utf8'), /sourceMappingURL/, `${f} links a source map it does not ship`);
 });
 
 test('the manifest hashes every other file and records the batch, vitc version and device requirements', () => {

@@ -7,7 +7,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { compareTensors } from '../../runtime/compare.js';
 import { openOrt } from '../../runtime/ort-reference.js';
 import { acquireDevice, type AcquiredDevice } from '../../runtime/webgpu/adapters.js';
-import { createExecutor, type RunInputs } from '../../runtime/webgpu/executor.js';
+import { createExecutor, type Executor, type RunInputs } from '../../runtime/webgpu/executor.js';
 import { fixtureModels } from '../helpers/fixture-models.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { randomInputs } from './onnx-check.js';
@@ -25,12 +25,19 @@ const ATOL = 1e-5;
 
 const models = fixtureModels();
 const devices = new Map<Adapter, AcquiredDevice>();
+/**
+ * Finished executors stay referenced (their buffers freed) until the end: Dawn reuses a pipeline
+ * for identical WGSL only while the earlier one is alive, and the fixtures share many programs
+ * (static, dynamic and external-data exports of one ViT), which SwiftShader compiles slowly.
+ */
+const finished: Executor[] = [];
 
 before(async () => {
   // A missing adapter fails every test here: these checks are never skipped.
   for (const adapter of ADAPTERS) devices.set(adapter, await acquireDevice({ adapter, maxLimits: true, timestamps: false }));
 });
 after(() => {
+  finished.length = 0;
   for (const d of devices.values()) d.release();
 });
 
@@ -59,6 +66,7 @@ async function differences(adapter: Adapter, compiled: WebGpuCompileResult, feed
     return problems;
   } finally {
     executor.destroy();
+    finished.push(executor);
   }
 }
 
