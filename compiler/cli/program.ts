@@ -76,6 +76,13 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--batch <n>', 'value of a symbolic batch dimension', positiveInt)
     .action(async (model: string, opts) => (await import('./commands/verify.js')).verifyCommand(model, opts, io));
 
+  command('stats')
+    .description('FLOPs per image and tokens per transformer block, with totals, before and after a pipeline')
+    .argument('<model>', 'model: .onnx or .vir')
+    .option('-p, --passes <pipeline>', "passes to compare against the model, e.g. 'tome{r=8}' (run after fold-constants,canonicalize,fuse-attention)")
+    .option('--json', 'print the figures as JSON')
+    .action(async (model: string, opts) => (await import('./commands/stats.js')).statsCommand(model, opts, io));
+
   command('compile')
     .description('compile a model ahead of time into a folder that runs without vitc')
     .argument('<model>', 'model: .onnx or .vir')
