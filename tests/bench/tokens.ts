@@ -21,7 +21,7 @@ import { FIXTURES, repoPath } from '../helpers/paths.js';
  * time (llvmpipe's worker threads included) over the same run, the fairer figure on a shared
  * machine.
  *
- *   npm run bench -- tokens [--adapter llvmpipe|swiftshader] [--batch 100] [--only tome]
+ *   npm run bench -- tokens [--adapter llvmpipe|swiftshader] [--batch 100] [--only tome] [--pipeline P]...
  *                           [--vit-ti PATH] [--vit-ti-repeats 3] [--skip-vit-ti]
  */
 
@@ -80,7 +80,7 @@ async function runCompiled(gpu: AcquiredDevice, g: Graph, batch: number, batches
   }
 }
 
-async function mnistTable(gpu: AcquiredDevice, batch: number, only: string | undefined): Promise<Row[]> {
+async function mnistTable(gpu: AcquiredDevice, batch: number, pipelines: readonly string[]): Promise<Row[]> {
   const model = await importOnnxFile(join(FIXTURES, 'mnist_vit.onnx'));
   const bytes = gunzipSync(readFileSync(join(FIXTURES, 'mnist_test_images.u8.gz')));
   const labels = readFileSync(join(FIXTURES, 'mnist_test_labels.u8'));
@@ -93,7 +93,7 @@ async function mnistTable(gpu: AcquiredDevice, batch: number, only: string | und
     batches.push(x);
   }
   const rows: Row[] = [];
-  for (const pipeline of MNIST_PIPELINES.filter((p) => !only || p === '' || p.includes(only))) {
+  for (const pipeline of pipelines) {
     const g = prepared(model, pipeline);
     const { outputs, wallMs, cpuMs } = await runCompiled(gpu, g, batch, batches, 1);
     let correct = 0;
@@ -150,6 +150,7 @@ export async function main(args: readonly string[]): Promise<void> {
       adapter: { type: 'string', default: 'llvmpipe' },
       batch: { type: 'string', default: '100' },
       only: { type: 'string' },
+      pipeline: { type: 'string', multiple: true },
       'vit-ti': { type: 'string', default: repoPath('.bench', 'models', 'vit_ti16.onnx') },
       'vit-ti-repeats': { type: 'string', default: '3' },
       'skip-vit-ti': { type: 'boolean', default: false },
@@ -160,7 +161,9 @@ export async function main(args: readonly string[]): Promise<void> {
   try {
     process.stdout.write(`adapter: ${values.adapter}; FLOPs per image as the op definitions count them; timings on a shared CPU are noisy\n\n`);
     if (!values['skip-mnist']) {
-      const rows = await mnistTable(gpu, Number(values.batch), values.only);
+      const only = values.only;
+      const pipelines = values.pipeline ? ['', ...values.pipeline] : MNIST_PIPELINES.filter((p) => !only || p === '' || p.includes(only));
+      const rows = await mnistTable(gpu, Number(values.batch), pipelines);
       process.stdout.write(`MNIST ViT (mnist_vit.onnx), 2,000 test digits, batch ${values.batch}\n\n${table(rows, true)}\n`);
     }
     const vitTi = values['vit-ti']!;
