@@ -3,7 +3,9 @@ import type { ModelStats } from '../model-stats.js';
 /** One column pair per graph: tokens in→out and MFLOPs per row (stem, each block, head, total). */
 export function formatModelStats(title: string, before: ModelStats, after: ModelStats | undefined): string {
   const graphs = after ? [before, after] : [before];
-  const mflops = (f: number | undefined) => (f === undefined ? '-' : (f / 1e6).toFixed(f < 1e8 ? 3 : 1));
+  // One precision for the whole table: three decimals for small models, one from 100 MFLOPs up.
+  const digits = before.total < 1e8 ? 3 : 1;
+  const mflops = (f: number | undefined) => (f === undefined ? '-' : (f / 1e6).toFixed(digits));
   const tokens = (s: ModelStats, i: number) => {
     const b = s.blocks[i];
     return b ? (b.tokensIn === b.tokensOut ? `${b.tokensIn}` : `${b.tokensIn}→${b.tokensOut}`) : '-';

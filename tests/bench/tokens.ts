@@ -22,7 +22,8 @@ import { FIXTURES, repoPath } from '../helpers/paths.js';
  * machine.
  *
  *   npm run bench -- tokens [--adapter llvmpipe|swiftshader] [--batch 100] [--only tome] [--pipeline P]...
- *                           [--vit-ti PATH] [--vit-ti-repeats 3] [--skip-vit-ti]
+ *                           [--vit-ti PATH (default $VITC_VIT_TI, else .bench/models/vit_ti16.onnx)]
+ *                           [--vit-ti-repeats 3] [--skip-vit-ti] [--skip-mnist]
  */
 
 const PREP = 'fold-constants,canonicalize,fuse-attention';
@@ -33,18 +34,17 @@ const MNIST_PIPELINES: readonly string[] = [
   'tome{r=2}',
   'tome{r=3}',
   'tome{r=4}',
-  'tome{r=5}',
-  'tome{r=4,4,2,0}',
+  'tome{r=0,5,5,3}',
+  'tome{r=0,6,5,2}',
   'ppt{layers=0,1,2 r=3 tau=0}',
   'ppt{layers=0,1,2 r=3 tau=7e-5}',
-  'ppt{layers=0,1,2 r=3 tau=1e-3}',
+  'ppt{layers=0,1,2 r=3 tau=1e-2}',
   'ppt{layers=0,1,2 r=3 tau=1}',
-  'ppt{layers=0,1 r=5 tau=0}',
-  'ppt{layers=0,1 r=5 tau=7e-5}',
-  'ppt{layers=0,1 r=5 tau=1e-3}',
-  'ppt{layers=0,1 r=5 tau=1}',
-  'ppt{layers=1,2 r=4 tau=7e-5}',
-  'ppt{layers=1,2 r=4 tau=1}',
+  'ppt{layers=1,2 r=5 tau=0}',
+  'ppt{layers=1,2 r=5 tau=7e-5}',
+  'ppt{layers=1,2 r=5 tau=1e-2}',
+  'ppt{layers=1,2 r=5 tau=1}',
+  'ppt{layers=0,1,2,3 r=3 tau=1e-2}',
 ];
 
 interface Row {
@@ -151,7 +151,7 @@ export async function main(args: readonly string[]): Promise<void> {
       batch: { type: 'string', default: '100' },
       only: { type: 'string' },
       pipeline: { type: 'string', multiple: true },
-      'vit-ti': { type: 'string', default: repoPath('.bench', 'models', 'vit_ti16.onnx') },
+      'vit-ti': { type: 'string', default: process.env.VITC_VIT_TI ?? repoPath('.bench', 'models', 'vit_ti16.onnx') },
       'vit-ti-repeats': { type: 'string', default: '3' },
       'skip-vit-ti': { type: 'boolean', default: false },
       'skip-mnist': { type: 'boolean', default: false },
