@@ -35,6 +35,10 @@ test('compile --stats writes an artifact and reports the numbers of the compiled
   assert.equal(statNumber(r.stdout, 'programs \\(distinct WGSL modules\\)'), compiled.plan.programs.length);
   assert.equal(statNumber(r.stdout, 'bytes moved per inference'), bytesMoved(compiled));
   assert.match(r.stdout, new RegExp(`^arena: ${compiled.memory.arenaBytes.toLocaleString('en-US')} bytes, liveness lower bound ${compiled.memory.arenaLowerBound.toLocaleString('en-US')} bytes`, 'm'));
+  // The MNIST ViT has 4 encoder blocks, named /blocks/blocks.<i>/...
+  const perBlock = [0, 1, 2, 3].map((i) => compiled.kernels.filter((k) => k.nodes.length > 0 && k.nodes.every((n) => n.startsWith(`/blocks/blocks.${i}/`))).length);
+  assert.ok(perBlock.every((n) => n > 0));
+  assert.match(r.stdout, new RegExp(`^dispatches per block \\(by node names\\): at most ${Math.max(...perBlock)} over 4 blocks; ${perBlock.map((n, i) => `blocks\\.${i} ${n}`).join(', ')}$`, 'm'));
   const rows = r.stdout.split('kernels:\n')[1]!.trim().split('\n').slice(1);
   assert.equal(rows.length, compiled.kernels.length);
   compiled.kernels.forEach((k, i) => assert.match(rows[i]!, new RegExp(`^\\s+${i}\\s+${k.task}\\s+${k.program}\\s+\\w[\\w-]*\\s+${k.nodes.length}:`)));
