@@ -7,6 +7,7 @@ import { compileWebGpu } from '../../compile-webgpu.js';
 import { applyPipeline } from '../apply-pipeline.js';
 import { cudaStats, formatCompileStats, webGpuStats } from '../compile-stats.js';
 import type { CommandIo } from '../io.js';
+import { writingOutput } from '../output-files.js';
 import { loadGraph } from '../load-model.js';
 import { checkTarget, COMPILE_TARGETS } from '../targets.js';
 import { chooseBatch, graphInputs } from '../tensor-specs.js';
@@ -34,7 +35,7 @@ export async function compileCommand(model: string, opts: CompileOptions, io: Co
     case 'webgpu': {
       const { limits, from } = opts.adapter ? await adapterLimits(opts.adapter) : { limits: WEBGPU_DEFAULT_LIMITS, from: "WebGPU's defaults" };
       const compiled = compileWebGpu(graph, { batch, limits });
-      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: name });
+      const { files } = await writingOutput(opts.output, () => writeWebGpuArtifact(opts.output, compiled, { modelName: name }));
       if (opts.stats) io.out(formatCompileStats(webGpuStats(name, compiled, from)));
       io.err(`wrote ${opts.output} (${files.length} files)\n`);
       return;
@@ -43,7 +44,7 @@ export async function compileCommand(model: string, opts: CompileOptions, io: Co
       if (opts.adapter !== undefined) throw new VitcError('selects a WebGPU adapter; it does not apply to --target cuda', { context: '--adapter' });
       const [{ compileCuda }, { writeCudaFolder }] = await Promise.all([import('../../compile-cuda.js'), import('../../artifact/write-cuda-folder.js')]);
       const compiled = compileCuda(graph, { batch });
-      const files = writeCudaFolder(opts.output, compiled);
+      const files = await writingOutput(opts.output, () => writeCudaFolder(opts.output, compiled));
       if (opts.stats) io.out(formatCompileStats(cudaStats(name, compiled)));
       io.err(`wrote ${opts.output} (${files.length} files; build with the commands in its manifest.json)\n`);
       return;
