@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { modelStats } from '../../model-stats.js';
 import { runPipeline } from '../../pass-manager.js';
 import { parsePipeline } from '../../pipeline.js';
+import { PREPARATION_PIPELINE } from '../../preparation-pipeline.js';
 import type { CommandIo } from '../io.js';
 import { loadGraph } from '../load-model.js';
 import { formatModelStats } from '../stats-table.js';
@@ -12,7 +13,7 @@ export interface StatsOptions {
 }
 
 /** What both graphs are counted after, so attention is one op in both and constants are folded. */
-export const STATS_PREPARATION = 'fold-constants,canonicalize,fuse-attention';
+const STATS_PREPARATION = PREPARATION_PIPELINE;
 
 /**
  * `vitc stats MODEL [-p PIPELINE]`: FLOPs per image and tokens per block, with totals, for the
