@@ -38,7 +38,13 @@ function recipeFor(name: AdapterName): Recipe {
   if (name === 'llvmpipe') {
     return {
       createOptions: ['backend=opengl'],
-      env: { EGL_PLATFORM: process.env.EGL_PLATFORM || 'surfaceless', LIBGL_ALWAYS_SOFTWARE: '1' },
+      // Mesa's on-disk shader cache would make "first inference" depend on earlier runs; it is
+      // off unless the caller set MESA_SHADER_CACHE_DISABLE themselves.
+      env: {
+        EGL_PLATFORM: process.env.EGL_PLATFORM || 'surfaceless',
+        LIBGL_ALWAYS_SOFTWARE: '1',
+        MESA_SHADER_CACHE_DISABLE: process.env.MESA_SHADER_CACHE_DISABLE ?? 'true',
+      },
       featureLevel: 'compatibility',
       expect: /llvmpipe/i,
     };

@@ -1,10 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { VitcError } from '../../ir/errors.js';
 import { ADAPTER_NAMES, openAdapterSource, type AdapterName, type AdapterSource } from './dawn-adapters.js';
 import { measureModel, type ModelResult, type Participant } from './harness.js';
-import { EXPORTABLE, fixtureModels, prepareModel, resolveModels } from './models.js';
+import { EXPORTABLE, fixtureModels, prepareModel, resolveModels, type ModelRef } from './models.js';
 import { ortWasmParticipant, ortWebGpuParticipant } from './peers/ort-web.js';
 import { markdownTable } from './table.js';
 
@@ -31,6 +34,7 @@ interface Options {
   quick?: boolean;
   baseline: string;
   check: boolean;
+  isolate: boolean;
   json?: string;
 }
 
@@ -55,12 +59,13 @@ async function main(): Promise<void> {
     .option('-m, --models <list>', `models: ${EXPORTABLE.join(', ')}, fixture names (tests/fixtures/*.onnx) or .onnx paths (default: all fixtures and ${EXPORTABLE.join(', ')})`, list())
     .option('-a, --adapters <list>', `Dawn adapters (${ADAPTER_NAMES.join(', ')})`, list(ADAPTER_NAMES), [...ADAPTER_NAMES])
     .option('-p, --participants <list>', `participants (${Object.keys(PARTICIPANTS).join(', ')})`, list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
-    .option('-r, --rounds <n>', 'timed rounds per model, at most (default 10; quick 2)', count)
-    .option('-w, --warmup <n>', 'untimed rounds after the first inference (default 1; quick 0)', count)
+    .option('-r, --rounds <n>', 'timed rounds per model, at most (default 10; quick 3)', count)
+    .option('-w, --warmup <n>', 'untimed rounds after the first inference (default 1)', count)
     .option('-b, --budget <seconds>', 'stop starting timed rounds after this long per model (default 300; quick 30)', count)
-    .option('-q, --quick', 'few rounds, no warm-up; default models: the smallest fixture only')
+    .option('-q, --quick', '3 rounds, 30 s budget; default models: the smallest fixture only')
     .option('--baseline <name>', 'participant the ratios are taken against', 'ort-webgpu')
     .option('--no-check', 'skip comparing outputs with onnxruntime-node')
+    .option('--no-isolate', 'measure all models in this process (later models then start with warm shader caches)')
     .option('--json <file>', 'also write the raw results as JSON')
     .parse();
   const opts = program.opts<Options>();
@@ -68,35 +73,21 @@ async function main(): Promise<void> {
 
   const quick = opts.quick ?? false;
   const fixtures = fixtureModels();
-  const defaultModels = quick ? [fixtures[0]?.name ?? EXPORTABLE[0]] : [...fixtures.map((f) => f.name), ...EXPORTABLE];
+  const smallest = [...fixtures].sort((a, b) => statSync(a.path).size - statSync(b.path).size)[0];
+  const defaultModels = quick ? [smallest?.name ?? EXPORTABLE[0]] : [...fixtures.map((f) => f.name), ...EXPORTABLE];
   const models = resolveModels(opts.models ?? defaultModels, log);
-  const rounds = opts.rounds ?? (quick ? 2 : 10);
-  const warmup = opts.warmup ?? (quick ? 0 : 1);
+  const rounds = opts.rounds ?? (quick ? 3 : 10);
+  // One warm-up even when quick: ORT's second run on a fresh device is still several times slower than the rest.
+  const warmup = opts.warmup ?? 1;
   const budgetMs = 1000 * (opts.budget ?? (quick ? 30 : 300));
 
-  const sources: AdapterSource[] = [];
-  if (opts.participants.some((p) => PARTICIPANTS[p]!.perAdapter)) {
-    for (const name of opts.adapters) {
-      const source = await openAdapterSource(name);
-      log(`adapter ${name}: ${source.description}`);
-      sources.push(source);
-    }
-  }
-  const participants: Participant[] = [];
-  for (const name of opts.participants) {
-    const entry = PARTICIPANTS[name]!;
-    if (entry.perAdapter) for (const s of sources) participants.push(entry.make(s));
-    else participants.push(entry.make());
-  }
-
+  const settings: Settings = { ...opts, rounds, warmup, budgetMs };
   const loadBefore = loadavg()[0]!;
   const results: ModelResult[] = [];
-  for (const ref of models) {
-    const { model, reference } = await prepareModel(ref, opts.check);
-    log(`${model.name}: inputs ${[...model.inputs].map(([n, t]) => `${n}[${t.shape.join(',')}]`).join(' ')}`);
-    results.push(
-      await measureModel(model, participants, { rounds, warmup, budgetMs, log, ...(reference ? { reference } : {}) }),
-    );
+  if (opts.isolate && models.length > 1) {
+    for (const ref of models) results.push(...measureInChild(ref.path, settings));
+  } else {
+    results.push(...(await measureHere(models, settings, log)));
   }
   const loadAfter = loadavg()[0]!;
 
@@ -108,6 +99,67 @@ async function main(): Promise<void> {
       `${markdownTable(results, opts.baseline)}\n`,
   );
   if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results }, null, 2));
+}
+
+interface Settings extends Options {
+  rounds: number;
+  warmup: number;
+  budgetMs: number;
+}
+
+async function measureHere(models: readonly ModelRef[], settings: Settings, log: (line: string) => void): Promise<ModelResult[]> {
+  const sources: AdapterSource[] = [];
+  if (settings.participants.some((p) => PARTICIPANTS[p]!.perAdapter)) {
+    for (const name of settings.adapters) {
+      const source = await openAdapterSource(name);
+      log(`adapter ${name}: ${source.description}`);
+      sources.push(source);
+    }
+  }
+  const participants: Participant[] = [];
+  for (const name of settings.participants) {
+    const entry = PARTICIPANTS[name]!;
+    if (entry.perAdapter) for (const s of sources) participants.push(entry.make(s));
+    else participants.push(entry.make());
+  }
+  const { rounds, warmup, budgetMs } = settings;
+  const results: ModelResult[] = [];
+  for (const ref of models) {
+    const { model, reference } = await prepareModel(ref, settings.check);
+    log(`${model.name}: inputs ${[...model.inputs].map(([n, t]) => `${n}[${t.shape.join(',')}]`).join(' ')}`);
+    results.push(await measureModel(model, participants, { rounds, warmup, budgetMs, log, ...(reference ? { reference } : {}) }));
+  }
+  return results;
+}
+
+/**
+ * Measures one model in a fresh process. Software adapters keep compiled shaders for the life of
+ * the process (a second ORT session on a fresh device starts in 0.4 s instead of 75 s on llvmpipe),
+ * so without this only the first model's time-to-first-inference would be a cold start.
+ */
+function measureInChild(modelPath: string, s: Settings): ModelResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'vitc-bench-'));
+  const json = join(dir, 'result.json');
+  try {
+    const args = [
+      fileURLToPath(import.meta.url),
+      '--models', modelPath,
+      '--adapters', s.adapters.join(','),
+      '--participants', s.participants.join(','),
+      '--rounds', String(s.rounds),
+      '--warmup', String(s.warmup),
+      '--budget', String(s.budgetMs / 1000),
+      '--baseline', s.baseline,
+      '--no-isolate',
+      '--json', json,
+      ...(s.check ? [] : ['--no-check']),
+    ];
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new VitcError(`measuring ${modelPath} in a child process failed (exit ${r.status ?? r.signal})`);
+    return (JSON.parse(readFileSync(json, 'utf8')) as { results: ModelResult[] }).results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().then(

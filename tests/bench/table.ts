@@ -53,14 +53,16 @@ function numerics(p: ParticipantResult): string {
   return p.checks
     .map((c) => {
       if (c.diff.incompatible) return `${c.output}: ${c.diff.incompatible}`;
+      if (typeof c.diff.maxAbs !== 'number') return 'not comparable';
       const flag = c.diff.mismatches ? ` (${c.diff.mismatches}/${c.diff.count} off)` : '';
       return `${c.diff.maxAbs.toExponential(1)}${flag}`;
     })
     .join('; ');
 }
 
-function ms(v: number | undefined): string {
-  if (v === undefined || Number.isNaN(v)) return '—';
+/** Also takes null: NaN and Infinity come back as null from --json files. */
+function ms(v: number | null | undefined): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
   return v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
