@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../../ir/tensor.js';
 import { compareTensors, type Difference } from '../../runtime/compare.js';
+import { keepEventLoopAlive, waitUntilIdle, type IdleOptions } from './process-quiet.js';
 import { summarize, type Summary } from './stats.js';
 
 /*
@@ -59,6 +60,11 @@ export interface MeasureOptions {
   readonly log?: (line: string) => void;
   /** Clock in ms (tests pass a fake one). */
   readonly now?: () => number;
+  /**
+   * Before warm-up, wait for the process to go quiet (background wasm and shader compilers);
+   * false skips the wait (tests). See process-quiet.ts.
+   */
+  readonly settle?: IdleOptions | false;
 }
 
 export interface OutputCheck {
@@ -100,6 +106,15 @@ interface Live {
 
 /** Measures all participants on one model; never throws for a participant's failure. */
 export async function measureModel(model: BenchModel, participants: readonly Participant[], opts: MeasureOptions): Promise<ModelResult> {
+  const release = keepEventLoopAlive();
+  try {
+    return await measure(model, participants, opts);
+  } finally {
+    release();
+  }
+}
+
+async function measure(model: BenchModel, participants: readonly Participant[], opts: MeasureOptions): Promise<ModelResult> {
   const log = opts.log ?? (() => {});
   const now = opts.now ?? (() => performance.now());
   const live: Live[] = participants.map((p) => ({ p, runsMs: [], checks: [] }));
@@ -137,6 +152,10 @@ export async function measureModel(model: BenchModel, participants: readonly Par
     }
   };
 
+  if (opts.settle !== false && live.some(ok)) {
+    const { waitedMs, idle } = await waitUntilIdle(opts.settle);
+    log(`${model.name}: ${idle ? 'process quiet' : 'process still busy'} after ${fmt(waitedMs)} ms of background compilation`);
+  }
   for (let r = 0; r < opts.warmup && live.some(ok); r++) await round(r, false);
   const start = now();
   let rounds = 0;
