@@ -119,8 +119,16 @@ async function measure(model: BenchModel, participants: readonly Participant[], 
   const now = opts.now ?? (() => performance.now());
   const live: Live[] = participants.map((p) => ({ p, runsMs: [], checks: [] }));
 
-  // Time to first inference, one participant after the other (a cold start cannot alternate).
+  const settle = async (): Promise<void> => {
+    if (opts.settle === false) return;
+    const { waitedMs, idle } = await waitUntilIdle(opts.settle);
+    if (waitedMs > 1000 || !idle) log(`${model.name}: ${idle ? 'process quiet' : 'process still busy'} after ${fmt(waitedMs)} ms of background work`);
+  };
+
+  // Time to first inference, one participant after the other (a cold start cannot alternate),
+  // each starting on a quiet process: not while V8 still optimises the previous one's wasm.
   for (const l of live) {
+    await settle();
     log(`${model.name}: ${label(l.p)}: setup and first inference`);
     const t0 = now();
     try {
@@ -152,10 +160,7 @@ async function measure(model: BenchModel, participants: readonly Participant[], 
     }
   };
 
-  if (opts.settle !== false && live.some(ok)) {
-    const { waitedMs, idle } = await waitUntilIdle(opts.settle);
-    log(`${model.name}: ${idle ? 'process quiet' : 'process still busy'} after ${fmt(waitedMs)} ms of background compilation`);
-  }
+  if (live.some(ok)) await settle();
   for (let r = 0; r < opts.warmup && live.some(ok); r++) await round(r, false);
   const start = now();
   let rounds = 0;

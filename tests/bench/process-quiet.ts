@@ -35,8 +35,9 @@ export interface IdleOptions {
  * threads) used almost no CPU for one window. Returns how long it waited and whether it went quiet.
  */
 export async function waitUntilIdle(opts: IdleOptions = {}): Promise<{ waitedMs: number; idle: boolean }> {
-  const windowMs = opts.windowMs ?? 500;
-  const maxShare = opts.maxCpuShare ?? 0.1;
+  const windowMs = opts.windowMs ?? 1000;
+  // Low, because on a loaded machine a busy background thread may get only a small share of a core.
+  const maxShare = opts.maxCpuShare ?? 0.05;
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const start = Date.now();
   for (;;) {
