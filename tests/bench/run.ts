@@ -84,8 +84,9 @@ async function main(): Promise<void> {
   const settings: Settings = { ...opts, rounds, warmup, budgetMs };
   const loadBefore = loadavg()[0]!;
   const results: ModelResult[] = [];
-  if (opts.isolate && models.length > 1) {
-    for (const ref of models) results.push(...measureInChild(ref.path, settings));
+  const jobs = opts.isolate ? isolatedJobs(models, settings) : [];
+  if (jobs.length > 1) {
+    for (const job of jobs) results.push(...measureInChild(job));
   } else {
     results.push(...(await measureHere(models, settings, log)));
   }
@@ -96,9 +97,9 @@ async function main(): Promise<void> {
     `\n${cmd}\n` +
       `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
       `rounds ≤ ${rounds} alternating, warm-up ${warmup}, budget ${budgetMs / 1000} s per model\n\n` +
-      `${markdownTable(results, opts.baseline)}\n`,
+      `${markdownTable(mergeByModel(results), opts.baseline)}\n`,
   );
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results }, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results: mergeByModel(results) }, null, 2));
 }
 
 interface Settings extends Options {
@@ -133,33 +134,62 @@ async function measureHere(models: readonly ModelRef[], settings: Settings, log:
 }
 
 /**
- * Measures one model in a fresh process. Software adapters keep compiled shaders for the life of
- * the process (a second ORT session on a fresh device starts in 0.4 s instead of 75 s on llvmpipe),
- * so without this only the first model's time-to-first-inference would be a cold start.
+ * One fresh process per model × adapter (the participants without an adapter, like the wasm EP,
+ * join the first adapter's). Both llvmpipe and SwiftShader keep compiled shaders for the life of
+ * a process, and V8 keeps a wasm module it has compiled once (ORT's second session on a fresh
+ * device starts in 0.4 s instead of 75 s): without this only the first model and adapter of a
+ * run would be a cold start.
  */
-function measureInChild(modelPath: string, s: Settings): ModelResult[] {
+function isolatedJobs(models: readonly ModelRef[], s: Settings): Settings[] {
+  const perAdapter = s.participants.filter((p) => PARTICIPANTS[p]!.perAdapter);
+  const others = s.participants.filter((p) => !PARTICIPANTS[p]!.perAdapter);
+  const jobs: Settings[] = [];
+  for (const ref of models) {
+    if (perAdapter.length === 0) {
+      jobs.push({ ...s, models: [ref.path], participants: others });
+      continue;
+    }
+    s.adapters.forEach((adapter, i) => {
+      jobs.push({ ...s, models: [ref.path], adapters: [adapter], participants: i === 0 ? [...perAdapter, ...others] : perAdapter });
+    });
+  }
+  return jobs;
+}
+
+/** Runs one job in a child process (`--no-isolate`) and reads its results back. */
+function measureInChild(job: Settings): ModelResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'vitc-bench-'));
   const json = join(dir, 'result.json');
   try {
     const args = [
       fileURLToPath(import.meta.url),
-      '--models', modelPath,
-      '--adapters', s.adapters.join(','),
-      '--participants', s.participants.join(','),
-      '--rounds', String(s.rounds),
-      '--warmup', String(s.warmup),
-      '--budget', String(s.budgetMs / 1000),
-      '--baseline', s.baseline,
+      '--models', job.models!.join(','),
+      '--adapters', job.adapters.join(','),
+      '--participants', job.participants.join(','),
+      '--rounds', String(job.rounds),
+      '--warmup', String(job.warmup),
+      '--budget', String(job.budgetMs / 1000),
+      '--baseline', job.baseline,
       '--no-isolate',
       '--json', json,
-      ...(s.check ? [] : ['--no-check']),
+      ...(job.check ? [] : ['--no-check']),
     ];
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new VitcError(`measuring ${modelPath} in a child process failed (exit ${r.status ?? r.signal})`);
+    if (r.status !== 0) throw new VitcError(`measuring ${job.models!.join(',')} in a child process failed (exit ${r.status ?? r.signal})`);
     return (JSON.parse(readFileSync(json, 'utf8')) as { results: ModelResult[] }).results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Children report one model × adapter each: one table section per model. */
+function mergeByModel(results: readonly ModelResult[]): ModelResult[] {
+  const merged = new Map<string, ModelResult>();
+  for (const r of results) {
+    const prev = merged.get(r.model);
+    merged.set(r.model, prev ? { ...prev, rounds: Math.max(prev.rounds, r.rounds), participants: [...prev.participants, ...r.participants] } : r);
+  }
+  return [...merged.values()];
 }
 
 main().then(
