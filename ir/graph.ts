@@ -22,8 +22,15 @@ export interface Node<S extends AttrSchema = AttrSchema> {
   readonly loc?: SourceLoc;
 }
 
+declare const OP_BRAND: unique symbol;
+/**
+ * A node known to be of one op. The phantom brand keeps a failed `isOp` check from narrowing a
+ * node to `never` (every Node is structurally a Node<{}>, the type of ops without attributes).
+ */
+export type NodeOf<S extends AttrSchema> = Node<S> & { readonly [OP_BRAND]: S };
+
 /** Narrows a node to an op's attribute type. Passes match ops by definition, never by name. */
-export function isOp<S extends AttrSchema>(node: Node, op: OpDef<S>): node is Node<S> {
+export function isOp<S extends AttrSchema>(node: Node, op: OpDef<S>): node is NodeOf<S> {
   return node.op === (op as unknown as OpDef);
 }
 

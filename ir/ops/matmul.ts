@@ -48,7 +48,8 @@ export const MatMul = defineOp({
     const out = new Float32Array(nb * m * n);
     const av = numbersOf(a!);
     const bv = numbersOf(b!);
-    const acc = new Float64Array(n);
+    // Scratch for B transposed, shared by every batch slice.
+    const bt = new Float64Array(k * n);
     for (let bi = 0; bi < nb; bi++) {
       let offA = 0;
       let offB = 0;
@@ -57,7 +58,7 @@ export const MatMul = defineOp({
         offA += idx * sa[ax]!;
         offB += idx * sb[ax]!;
       }
-      matmulSlice(av, offA * m * k, bv, offB * k * n, out, bi * m * n, m, k, n, acc);
+      matmulSlice(av, offA * m * k, bv, offB * k * n, out, bi * m * n, m, k, n, bt);
     }
     return [tensorFrom(a!.dtype, s.out as number[], out)];
   },

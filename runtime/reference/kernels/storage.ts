@@ -30,3 +30,8 @@ export function tensorFrom(dtype: DType, shape: readonly number[], values: Array
   }
   return t;
 }
+
+/** One number as `dtype` stores it (f16 bits, truncated integer, 0/1): a fill value for raw copies. */
+export function storedValue(dtype: DType, v: number): number {
+  return tensorFrom(dtype, [], [v]).data[0]!;
+}

@@ -1,0 +1,46 @@
+import type { Workload } from '../workload/types.js';
+import type { TargetLimits } from './limits.js';
+import type { AttentionSchedule, ElementwiseSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, Schedule } from './types.js';
+
+const pow2Below = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
+
+/**
+ * Heuristic schedule per workload class, valid for the given limits. These are what an untuned
+ * compile uses and where the autotuner starts. Unrolling stays moderate: SwiftShader's shader
+ * compile time grows faster than linearly with the unrolled body (a 4-key attention tile took
+ * seconds to compile there), and time to first inference matters as much as steady speed.
+ */
+export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
+  const maxInv = limits.maxComputeInvocationsPerWorkgroup;
+  switch (w.kind) {
+    case 'matmul': {
+      const vec = w.n % 4 === 0 ? 4 : 1;
+      const tm = w.m >= 32 ? 4 : w.m >= 8 ? 2 : 1;
+      const tn = vec === 4 ? (w.n >= 64 ? 8 : 4) : w.n >= 16 ? 2 : 1;
+      let wgX = Math.min(8, pow2Below(Math.ceil(w.n / tn)));
+      let wgY = Math.min(8, pow2Below(Math.ceil(w.m / tm)));
+      while (wgX * wgY > maxInv) wgY > 1 ? (wgY /= 2) : (wgX /= 2);
+      // Enough invocations per workgroup to fill SIMD lanes on CPU adapters.
+      while (wgX * wgY < 16 && wgX * 2 * wgY <= maxInv) wgX *= 2;
+      const s: MatmulSchedule = { kind: 'matmul', wgX, wgY, tm, tn, vec: vec as 1 | 4, kUnroll: w.k % 2 === 0 ? 2 : 1, interleave: false };
+      return s;
+    }
+    case 'elementwise': {
+      const s: ElementwiseSchedule = { kind: 'elementwise', wg: Math.min(64, maxInv), vec: 4 };
+      return s;
+    }
+    case 'row': {
+      const wg = Math.min(64, maxInv);
+      const s: RowSchedule = { kind: 'row', wg, threadsPerRow: Math.min(wg, pow2Below(Math.ceil(w.cols / 8))) };
+      return s;
+    }
+    case 'reduce': {
+      const s: ReduceSchedule = { kind: 'reduce', wg: Math.min(64, maxInv) };
+      return s;
+    }
+    case 'attention': {
+      const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 2, rowsPerThread: w.tq >= 64 ? 2 : 1 };
+      return s;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Schedules: how a workload is mapped onto invocations. Plain data — the autotuner's search
+ * space is exactly these knobs, and tuning records store them verbatim.
+ */
+
+/**
+ * Register-tiled matmul: each invocation computes `tm` rows × `tn` columns (tn a multiple of
+ * `vec`), a workgroup is wgX (along N) × wgY (along M) invocations. `interleave` spreads an
+ * invocation's rows/columns with stride wgY/wgX·vec instead of taking a contiguous block.
+ * The K loop is unrolled `kUnroll` times.
+ */
+export interface MatmulSchedule {
+  readonly kind: 'matmul';
+  readonly wgX: number;
+  readonly wgY: number;
+  readonly tm: number;
+  readonly tn: number;
+  readonly vec: 1 | 4;
+  readonly kUnroll: number;
+  readonly interleave: boolean;
+}
+
+/** Elementwise: `vec` elements (along the last axis) per invocation, 1-D workgroups of `wg`. */
+export interface ElementwiseSchedule {
+  readonly kind: 'elementwise';
+  readonly wg: number;
+  readonly vec: 1 | 4;
+}
+
+/**
+ * Row ops: `threadsPerRow` invocations (a power of two) share a row, combining partial results in
+ * workgroup memory; a workgroup of `wg` invocations holds wg / threadsPerRow rows.
+ */
+export interface RowSchedule {
+  readonly kind: 'row';
+  readonly wg: number;
+  readonly threadsPerRow: number;
+}
+
+/** Reductions: `wg` invocations per workgroup, each computing one output element serially. */
+export interface ReduceSchedule {
+  readonly kind: 'reduce';
+  readonly wg: number;
+}
+
+/**
+ * Attention: a workgroup of `rows` invocations handles rows·rowsPerThread query rows of one
+ * leading index; keys are streamed in chunks of `kvTile` with an online softmax.
+ */
+export interface AttentionSchedule {
+  readonly kind: 'attention';
+  readonly rows: number;
+  readonly kvTile: number;
+  readonly rowsPerThread?: number;
+}
+
+export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule;
