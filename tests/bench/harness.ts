@@ -33,6 +33,8 @@ export interface PreparedRun {
   release(): Promise<void>;
   /** What the participant ended up running on, as the runtime reports it (adapter description). */
   readonly device?: string;
+  /** Part of setup spent in an ahead-of-time compiler (vitc's import, passes and codegen), if it has one. */
+  readonly compileMs?: number;
 }
 
 /** One contender. Measured per model: setup(model), then run() repeatedly. */
@@ -79,6 +81,8 @@ export interface ParticipantResult {
   /** Set when setup or a run threw; timings then cover only what finished. */
   readonly error?: string;
   readonly setupMs?: number;
+  /** Part of setupMs spent compiling ahead of time (vitc only). */
+  readonly compileMs?: number;
   readonly firstRunMs?: number;
   /** Timed runs in ms per run (not per image). */
   readonly runsMs: readonly number[];
@@ -138,7 +142,8 @@ async function measure(model: BenchModel, participants: readonly Participant[], 
       const out = await l.prepared.run(model.inputs);
       l.firstRunMs = now() - t1;
       if (opts.reference) l.checks = checkOutputs(out, opts.reference, opts.rtol ?? 1e-3, opts.atol ?? 1e-3);
-      log(`${model.name}: ${label(l.p)}: setup ${fmt(l.setupMs)} ms, first run ${fmt(l.firstRunMs)} ms on ${l.prepared.device ?? l.p.adapter}`);
+      const compile = l.prepared.compileMs !== undefined ? ` (compile ${fmt(l.prepared.compileMs)} ms)` : '';
+      log(`${model.name}: ${label(l.p)}: setup ${fmt(l.setupMs)} ms${compile}, first run ${fmt(l.firstRunMs)} ms on ${l.prepared.device ?? l.p.adapter}`);
     } catch (e) {
       l.error = errorText(e);
       log(`${model.name}: ${label(l.p)}: FAILED: ${l.error}`);
@@ -188,6 +193,7 @@ async function measure(model: BenchModel, participants: readonly Participant[], 
       ...(l.prepared?.device !== undefined ? { device: l.prepared.device } : {}),
       ...(l.error !== undefined ? { error: l.error } : {}),
       ...(l.setupMs !== undefined ? { setupMs: l.setupMs } : {}),
+      ...(l.prepared?.compileMs !== undefined ? { compileMs: l.prepared.compileMs } : {}),
       ...(l.firstRunMs !== undefined ? { firstRunMs: l.firstRunMs } : {}),
       runsMs: l.runsMs,
       perImage: summarize(l.runsMs.map((ms) => ms / model.batch)),

@@ -9,7 +9,8 @@ import { ADAPTER_NAMES, openAdapterSource, type AdapterName, type AdapterSource 
 import { measureModel, type ModelResult, type Participant } from './harness.js';
 import { EXPORTABLE, fixtureModels, prepareModel, resolveModels, type ModelRef } from './models.js';
 import { ortWasmParticipant, ortWebGpuParticipant } from './peers/ort-web.js';
-import { markdownTable } from './table.js';
+import { markdownTable, summaryTable } from './table.js';
+import { vitcParticipant } from './vitc-participant.js';
 
 /*
  * `npm run bench` (node dist/tests/bench/run.js): measures every participant on every model,
@@ -19,10 +20,13 @@ import { markdownTable } from './table.js';
 
 /** Participants by name: per-adapter ones get each chosen adapter, the others run once ('cpu'). */
 const PARTICIPANTS: Record<string, { perAdapter: true; make(source: AdapterSource): Participant } | { perAdapter: false; make(): Participant }> = {
+  vitc: { perAdapter: true, make: (s) => vitcParticipant(s) },
   'ort-webgpu': { perAdapter: true, make: (s) => ortWebGpuParticipant(s, 'jsep') },
   'ort-webgpu-native': { perAdapter: true, make: (s) => ortWebGpuParticipant(s, 'native') },
   'ort-wasm': { perAdapter: false, make: () => ortWasmParticipant() },
 };
+
+const DEFAULT_PARTICIPANTS = ['vitc', 'ort-webgpu', 'ort-wasm'] as const;
 
 interface Options {
   models?: string[];
@@ -32,7 +36,7 @@ interface Options {
   warmup?: number;
   budget?: number;
   quick?: boolean;
-  baseline: string;
+  baseline: string[];
   check: boolean;
   isolate: boolean;
   json?: string;
@@ -58,12 +62,12 @@ async function main(): Promise<void> {
     .description('Measure vitc and its peers (onnxruntime-web WebGPU and wasm EPs) on the same Dawn adapters')
     .option('-m, --models <list>', `models: ${EXPORTABLE.join(', ')}, fixture names (tests/fixtures/*.onnx) or .onnx paths (default: all fixtures and ${EXPORTABLE.join(', ')})`, list())
     .option('-a, --adapters <list>', `Dawn adapters (${ADAPTER_NAMES.join(', ')})`, list(ADAPTER_NAMES), [...ADAPTER_NAMES])
-    .option('-p, --participants <list>', `participants (${Object.keys(PARTICIPANTS).join(', ')})`, list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
+    .option('-p, --participants <list>', `participants (${Object.keys(PARTICIPANTS).join(', ')})`, list(Object.keys(PARTICIPANTS)), [...DEFAULT_PARTICIPANTS])
     .option('-r, --rounds <n>', 'timed rounds per model, at most (default 10; quick 3)', count)
     .option('-w, --warmup <n>', 'untimed rounds after the first inference (default 1)', count)
     .option('-b, --budget <seconds>', 'stop starting timed rounds after this long per model (default 300; quick 30)', count)
     .option('-q, --quick', '3 rounds, 30 s budget; default models: the smallest fixture only')
-    .option('--baseline <name>', 'participant the ratios are taken against', 'ort-webgpu')
+    .option('--baseline <list>', 'participants the ratio columns are taken against', list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
     .option('--no-check', 'skip comparing outputs with onnxruntime-node')
     .option('--no-isolate', 'measure all models in this process (later models then start with warm shader caches)')
     .option('--json <file>', 'also write the raw results as JSON')
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
     `\n${cmd}\n` +
       `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
       `rounds ≤ ${rounds} alternating, warm-up ${warmup}, budget ${budgetMs / 1000} s per model\n\n` +
+      summary(mergeByModel(results), opts.participants) +
       `${markdownTable(mergeByModel(results), opts.baseline)}\n`,
   );
   if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results: mergeByModel(results) }, null, 2));
@@ -169,7 +174,7 @@ function measureInChild(job: Settings): ModelResult[] {
       '--rounds', String(job.rounds),
       '--warmup', String(job.warmup),
       '--budget', String(job.budgetMs / 1000),
-      '--baseline', job.baseline,
+      '--baseline', job.baseline.join(','),
       '--no-isolate',
       '--json', json,
       ...(job.check ? [] : ['--no-check']),
@@ -180,6 +185,12 @@ function measureInChild(job: Settings): ModelResult[] {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** vitc next to its peers, one line per model × adapter (only when vitc was measured). */
+function summary(results: readonly ModelResult[], participants: readonly string[]): string {
+  if (!participants.includes('vitc')) return '';
+  return `${summaryTable(results, 'vitc', participants.filter((p) => p !== 'vitc'))}\n\n`;
 }
 
 /** Children report one model × adapter each: one table section per model. */
