@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VitcError } from '../../ir/errors.js';
 import { ADAPTER_NAMES, openAdapterSource, type AdapterName, type AdapterSource } from './dawn-adapters.js';
 import { measureModel, type ModelResult, type Participant } from './harness.js';
+import { DEBIAN_PACKAGES } from './export-deps.js';
 import { EXPORTABLE, fixtureModels, prepareModel, resolveModels, type ModelRef } from './models.js';
 import { ortWasmParticipant, ortWebGpuParticipant } from './peers/ort-web.js';
 import { markdownTable, summaryTable } from './table.js';
@@ -38,6 +39,7 @@ interface Options {
   quick?: boolean;
   baseline: string[];
   check: boolean;
+  install: boolean;
   isolate: boolean;
   json?: string;
 }
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     .option('--baseline <list>', 'participants the ratio columns are taken against', list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
     .option('--no-check', 'skip comparing outputs with onnxruntime-node')
     .option('--no-isolate', 'measure all models in this process (later models then start with warm shader caches)')
+    .option('--no-install', `never apt-get install ${DEBIAN_PACKAGES.join(', ')} (needed to export ${EXPORTABLE.join(', ')} when missing)`)
     .option('--json <file>', 'also write the raw results as JSON')
     .parse();
   const opts = program.opts<Options>();
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   const fixtures = fixtureModels();
   const smallest = [...fixtures].sort((a, b) => statSync(a.path).size - statSync(b.path).size)[0];
   const defaultModels = quick ? [smallest?.name ?? EXPORTABLE[0]] : [...fixtures.map((f) => f.name), ...EXPORTABLE];
-  const models = resolveModels(opts.models ?? defaultModels, log);
+  const models = resolveModels(opts.models ?? defaultModels, log, opts.install);
   const rounds = opts.rounds ?? (quick ? 3 : 10);
   // One warm-up even when quick: ORT's second run on a fresh device is still several times slower than the rest.
   const warmup = opts.warmup ?? 1;
