@@ -43,7 +43,7 @@ describe('markdownTable', () => {
 
   it('compares every row with the only row of an adapter-less baseline', () => {
     assert.equal(cells(table, 'vitc', 'llvmpipe')[9], '1.40×'); // 70 / 50
-    assert.equal(cells(table, 'ort-webgpu', 'swiftshader')[9], '0.07×'); // 70 / 1000
+    assert.equal(cells(table, 'ort-webgpu', 'swiftshader')[9], '0.070×'); // 70 / 1000
     assert.equal(cells(table, 'ort-wasm', 'cpu')[9], '1.00×');
   });
 

@@ -98,7 +98,9 @@ export function ratioCell(p: ParticipantResult, base: ParticipantResult | undefi
   if (!base) return '—';
   if (base === p) return '1.00×';
   if (!p.perImage.count || !base.perImage.count) return '—';
-  return `${(base.perImage.median / p.perImage.median).toFixed(2)}×`;
+  const r = base.perImage.median / p.perImage.median;
+  // Two significant digits below 0.1, so a 250× slower row does not read "0.00×".
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 function baselineFor(m: ModelResult, p: ParticipantResult, baseline: string): ParticipantResult | undefined {

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { targetLimitsOf } from '../../codegen/schedule/limits.js';
 import { compileWebGpu } from '../../compiler/compile-webgpu.js';
+import { VitcError } from '../../ir/errors.js';
 import { importOnnxFile } from '../../ir/onnx/import.js';
 import { Tensor } from '../../ir/tensor.js';
-import { targetLimitsOf } from '../../codegen/schedule/limits.js';
-import { VitcError } from '../../ir/errors.js';
 import { requestDeviceFor } from '../../runtime/webgpu/device-request.js';
 import { createExecutor, type RunInputs } from '../../runtime/webgpu/executor.js';
 import { describeAdapter, type AdapterSource } from './dawn-adapters.js';
@@ -26,15 +26,11 @@ export function vitcParticipant(source: AdapterSource): Participant {
       const compiled = compileWebGpu(importOnnxFile(model.path), { batch: model.batch, limits: targetLimitsOf(adapter.limits) });
       const compileMs = performance.now() - t0;
       const device = await requestDeviceFor(adapter, { plan: compiled.plan, timestamps: false, label: `vitc ${model.name}` });
-      let executor;
-      try {
-        executor = await createExecutor(device, compiled.plan, compiled.sources, compiled.weights);
-      } catch (e) {
+      const executor = await createExecutor(device, compiled.plan, compiled.sources, compiled.weights).catch((e: unknown) => {
         device.destroy();
         throw e;
-      }
+      });
       const shapes = new Map(compiled.plan.outputs.map((t) => [t.name, t.shape]));
-      const live = executor;
       return {
         device: describeAdapter(adapter),
         compileMs,
@@ -44,7 +40,7 @@ export function vitcParticipant(source: AdapterSource): Participant {
             if (!(t.data instanceof Float32Array)) throw new VitcError(`the bench feeds float32 inputs only, got ${t.dtype} for ${name}`);
             feeds[name] = t.data;
           }
-          const out = await live.run(feeds as RunInputs);
+          const out = await executor.run(feeds as RunInputs);
           const result = new Map<string, Tensor>();
           for (const [name, data] of Object.entries(out)) {
             if (!(data instanceof Float32Array)) throw new VitcError(`vitc returned a non-float32 output ${name}; the bench compares float32 outputs only`);
@@ -53,7 +49,7 @@ export function vitcParticipant(source: AdapterSource): Participant {
           return result;
         },
         async release() {
-          live.destroy();
+          executor.destroy();
           device.destroy();
         },
       };
