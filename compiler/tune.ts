@@ -15,7 +15,8 @@ import type { Workload } from '../codegen/workload/types.js';
 import type { Graph } from '../ir/graph.js';
 import { acquireDevice } from '../runtime/webgpu/adapters.js';
 import { compileWebGpu } from './compile-webgpu.js';
-import { dawnVersion, vitcVersion } from './tune-versions.js';
+import { packageVersion } from './package-info.js';
+import { dawnVersion } from './tune-versions.js';
 
 /*
  * The tuning driver: model → unique workloads → per workload, the default schedule measured
@@ -104,7 +105,7 @@ export async function tuneModel(opts: TuneOptions): Promise<TuneSummary> {
     const records = readRecords(opts.db, warn);
     const writer = new RecordWriter(opts.db);
     const run = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-    const vitc = vitcVersion();
+    const vitc = packageVersion();
     const rng = new SeededRandom(opts.seed ?? 1);
     const models = new Map<Workload['kind'], CostModel>();
     const modelOf = (k: Workload['kind']) => models.get(k) ?? models.set(k, new CostModel({ seed: opts.seed ?? 1 })).get(k)!;
