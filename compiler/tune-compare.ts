@@ -31,6 +31,13 @@ export interface CompareResult {
   readonly tunedMs: readonly number[];
   readonly defaultMedianMs: number;
   readonly tunedMedianMs: number;
+  /**
+   * Process CPU time per run (user + system, all threads). CPU adapters run their shader threads
+   * inside this process, so on a loaded machine this is a steadier measure of the work than
+   * wall time (it counts work, not latency).
+   */
+  readonly defaultCpuMs: readonly number[];
+  readonly tunedCpuMs: readonly number[];
   /** Which schedules the tuned compile used ("60 tuned-exact, 6 default"). */
   readonly choices: string;
   /** Largest |tuned - default| over the outputs, relative to the largest |default|. */
@@ -76,20 +83,25 @@ export async function compareTuned(opts: CompareOptions): Promise<CompareResult>
         diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
       }
     }
-    const timeRun = async (e: Executor) => {
-      const t = performance.now();
-      await e.run(inputs);
-      return performance.now() - t;
-    };
     const defaultMs: number[] = [];
     const tunedMs: number[] = [];
+    const defaultCpuMs: number[] = [];
+    const tunedCpuMs: number[] = [];
+    const timeRun = async (e: Executor, wall: number[], cpu: number[]) => {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await e.run(inputs);
+      wall.push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      cpu.push((used.user + used.system) / 1000);
+    };
     for (let round = 0; round < (opts.rounds ?? 5); round++) {
       if (round % 2 === 0) {
-        defaultMs.push(await timeRun(a));
-        tunedMs.push(await timeRun(b));
+        await timeRun(a, defaultMs, defaultCpuMs);
+        await timeRun(b, tunedMs, tunedCpuMs);
       } else {
-        tunedMs.push(await timeRun(b));
-        defaultMs.push(await timeRun(a));
+        await timeRun(b, tunedMs, tunedCpuMs);
+        await timeRun(a, defaultMs, defaultCpuMs);
       }
     }
     return {
@@ -98,6 +110,8 @@ export async function compareTuned(opts: CompareOptions): Promise<CompareResult>
       tunedMs,
       defaultMedianMs: median(defaultMs),
       tunedMedianMs: median(tunedMs),
+      defaultCpuMs,
+      tunedCpuMs,
       choices: summarizeChoices(tuned.kernels),
       maxRelativeDifference: scale > 0 ? diff / scale : diff,
       batch,
@@ -114,6 +128,7 @@ export function formatComparison(c: CompareResult): string {
     `whole model on ${c.device.name}, ${c.defaultMs.length} alternating rounds, batch ${c.batch}:`,
     `  default ${per(c.defaultMedianMs)} ms/img (runs: ${c.defaultMs.map((x) => x.toFixed(0)).join(', ')})`,
     `  tuned   ${per(c.tunedMedianMs)} ms/img (runs: ${c.tunedMs.map((x) => x.toFixed(0)).join(', ')})`,
+    `  process CPU time: default ${per(median(c.defaultCpuMs))} ms/img, tuned ${per(median(c.tunedCpuMs))} ms/img (${(median(c.defaultCpuMs) / median(c.tunedCpuMs)).toFixed(2)}×)`,
     `  speed-up ${(c.defaultMedianMs / c.tunedMedianMs).toFixed(2)}×; kernels: ${c.choices}; outputs agree to ${c.maxRelativeDifference.toExponential(1)} (relative)`,
   ].join('\n');
 }
