@@ -9,7 +9,9 @@ import { scheduleKey, scheduleProblem } from './space.js';
 /*
  * Apply-best: schedules for a compile from a tuning database. Per workload key: the best
  * schedule measured on the exact device; else the best of the nearest device that has records
- * for the key (deviceDistance); else the heuristic default. A schedule ever found wrong on a
+ * for the key (deviceDistance), if it is near enough — same vendor and architecture, by default;
+ * the best tiles of another kind of device are as likely to be slower than the default as
+ * faster —; else the heuristic default. A schedule ever found wrong on a
  * device is never used from that device, and one that does not fit the target's limits is
  * skipped (a nearest device may allow larger workgroups).
  */
@@ -71,14 +73,20 @@ export function nearestDevices(records: readonly TuneRecord[], key: string, devi
     .sort((a, b) => a.distance - b.distance);
 }
 
+/**
+ * Farthest device whose records a compile borrows: below 4, vendor and architecture match
+ * (deviceDistance weighs them 8 and 4); backend, device, driver, limits and features may differ.
+ */
+export const MAX_BORROW_DISTANCE = 4;
+
 /** The choice for one workload (see the file comment). */
-export function chooseSchedule(records: readonly TuneRecord[], w: Workload, key: string, device: DeviceFingerprint, limits: TargetLimits): AppliedChoice {
+export function chooseSchedule(records: readonly TuneRecord[], w: Workload, key: string, device: DeviceFingerprint, limits: TargetLimits, maxDistance = MAX_BORROW_DISTANCE): AppliedChoice {
   // The binding count does not depend on the schedule, so it cannot tell schedules apart here.
   const fits = (s: Schedule) => s.kind === w.kind && scheduleProblem(w, s, limits, 0) === undefined;
   const byDevice = recordsByDevice(records, key);
   const exact = rankSchedules(byDevice.get(device.id) ?? []).find((b) => fits(b.schedule));
   if (exact) return { key, source: 'tuned-exact', schedule: exact.schedule, medianMs: exact.medianMs, from: exact.device, distance: 0 };
-  for (const near of nearestDevices(records, key, device)) {
+  for (const near of nearestDevices(records, key, device).filter((n) => n.distance < maxDistance)) {
     const best = rankSchedules(near.records).find((b) => fits(b.schedule));
     if (best) return { key, source: 'tuned-nearest', schedule: best.schedule, medianMs: best.medianMs, from: near.device, distance: near.distance };
   }
@@ -92,12 +100,12 @@ export interface TunedChooser {
 }
 
 /** A ScheduleChooser for `compileWebGpu` backed by database records. */
-export function tunedChooser(records: readonly TuneRecord[], device: DeviceFingerprint, limits: TargetLimits): TunedChooser {
+export function tunedChooser(records: readonly TuneRecord[], device: DeviceFingerprint, limits: TargetLimits, maxDistance = MAX_BORROW_DISTANCE): TunedChooser {
   const applied = new Map<string, AppliedChoice>();
   const choose: ScheduleChooser = (w, key): ScheduleChoice | undefined => {
     let c = applied.get(key);
     if (!c) {
-      c = chooseSchedule(records, w, key, device, limits);
+      c = chooseSchedule(records, w, key, device, limits, maxDistance);
       applied.set(key, c);
     }
     return c.schedule ? { schedule: c.schedule, source: c.source } : undefined;

@@ -49,6 +49,9 @@ test('apply-best prefers the exact device, then the nearest, then the default', 
   assert.equal(nearest.from?.id, sameKindOtherDriver.id);
   // Nothing for this workload: the default.
   assert.equal(chooseSchedule(records, w, 'another-key', here, WEBGPU_DEFAULT_LIMITS).source, 'default');
+  // Only a device of another vendor has records: too far to borrow from, unless the caller allows it.
+  assert.equal(chooseSchedule(records.slice(0, 1), w, key, here, WEBGPU_DEFAULT_LIMITS).source, 'default');
+  assert.deepEqual(chooseSchedule(records.slice(0, 1), w, key, here, WEBGPU_DEFAULT_LIMITS, Infinity).schedule, mm(16, 16));
   assert.equal(chooseSchedule([], w, key, here, WEBGPU_DEFAULT_LIMITS).source, 'default');
 });
 
@@ -78,10 +81,14 @@ test('a compile with the chooser reports where each kernel schedule came from', 
   assert.ok(plain.kernels.every((k) => k.source === 'default'));
   const [first, second] = plain.kernels;
   const tuned = { kind: 'matmul' as const, wgX: 4, wgY: 4, tm: 2, tn: 4, vec: 4 as const, kUnroll: 2, interleave: true };
-  const records = [fakeRecord(here, first!.workloadKey, tuned, 1), fakeRecord(otherVendor, second!.workloadKey, { ...tuned, wgX: 8 }, 1)];
+  const otherLlvmpipe = fakeDevice({ name: 'llvmpipe (Mesa 23)', description: 'Mesa 23.0' });
+  const records = [fakeRecord(here, first!.workloadKey, tuned, 1), fakeRecord(otherLlvmpipe, second!.workloadKey, { ...tuned, wgX: 8 }, 1)];
   const chooser = tunedChooser(records, here, WEBGPU_DEFAULT_LIMITS);
   const out = compileWebGpu(g, { choose: chooser.choose });
   assert.deepEqual(out.kernels.map((k) => k.source), ['tuned-exact', 'tuned-nearest']);
   assert.deepEqual(out.kernels[0]!.schedule, tuned);
-  assert.equal(chooser.applied.get(second!.workloadKey)?.from?.name, 'SwiftShader');
+  assert.deepEqual(out.kernels[1]!.schedule, { ...tuned, wgX: 8 });
+  assert.equal(chooser.applied.get(second!.workloadKey)?.from?.name, 'llvmpipe (Mesa 23)');
+  // The tuned kernels compute the same model.
+  assert.notEqual(out.plan.programs[0]!.hash, plain.plan.programs[0]!.hash);
 });
