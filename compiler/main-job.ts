@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
+import type { Graph } from '../ir/graph.js';
 import { importOnnxFile } from '../ir/onnx/index.js';
 import { Tensor } from '../ir/tensor.js';
 import { WebGpuRuntimeError } from '../runtime/webgpu/executor.js';
@@ -8,7 +9,7 @@ import { applyPipeline } from './cli/apply-pipeline.js';
 import { PROCESS_IO, type CommandIo } from './cli/io.js';
 import { positiveInt } from './cli/option-values.js';
 import { reportFailure } from './cli/report-error.js';
-import { type ModelRunner, referenceRunner, webGpuRunner } from './cli/runners.js';
+import { type ModelRunner, referenceRunner } from './cli/runners.js';
 import { DEFAULT_PIPELINE } from './default-pipeline.js';
 import { mnistBatch, readMnistTestSet } from './mnist-test-set.js';
 import { packageRoot } from './package-info.js';
@@ -16,8 +17,8 @@ import { packageRoot } from './package-info.js';
 /*
  * The main job (`npm run main`): import the bundled MNIST ViT, run the default passes, compile it
  * for WebGPU on the best adapter here, classify the 2,000 bundled test digits, and print the
- * accuracy and the time. Without a WebGPU adapter it fails; `--target reference` runs the same
- * job on the reference interpreter instead.
+ * accuracy and the time. With `--adapter auto` and no WebGPU adapter at all it says so and runs on
+ * the reference interpreter; `--target reference` chooses the interpreter on purpose.
  */
 
 interface MainJobOptions {
@@ -48,10 +49,7 @@ async function mainJob(opts: MainJobOptions, io: CommandIo): Promise<void> {
   io.out(`passes:   ${seconds(performance.now() - t)} (${DEFAULT_PIPELINE}: ${graph.nodes.length} nodes)\n`);
 
   const batch = Math.min(opts.batch, count);
-  t = performance.now();
-  const runner = opts.target === 'webgpu' ? await openWebGpu(graph, opts.adapter, batch, io) : referenceRunner(graph);
-  if (opts.target === 'reference') io.out('target:   reference interpreter (CPU), no WebGPU\n');
-  else io.out(`setup:    ${seconds(performance.now() - t)} (compile, device, pipelines)\n`);
+  const runner = await openRunner(graph, opts, batch, io);
 
   const input = runner.inputs[0]!.name;
   const output = runner.outputs[0]!.name;
@@ -73,17 +71,30 @@ async function mainJob(opts: MainJobOptions, io: CommandIo): Promise<void> {
   io.out(`total:    ${seconds(performance.now() - t0)}\n`);
 }
 
-async function openWebGpu(graph: Parameters<typeof webGpuRunner>[0], adapter: string, batch: number, io: CommandIo): Promise<ModelRunner> {
+/**
+ * The compiled model on the chosen adapter. Only when `auto` finds no WebGPU adapter at all does
+ * the job fall back to the reference interpreter, and it says so; any other failure is an error.
+ */
+async function openRunner(graph: Graph, opts: MainJobOptions, batch: number, io: CommandIo): Promise<ModelRunner> {
+  if (opts.target === 'reference') {
+    io.out('target:   reference interpreter (CPU), as asked (--target reference)\n');
+    return referenceRunner(graph);
+  }
+  const t = performance.now();
+  const { webGpuRunner } = await import('./cli/webgpu-runners.js');
   try {
-    const runner = await webGpuRunner(graph, { adapter, batch });
+    const runner = await webGpuRunner(graph, { adapter: opts.adapter, batch });
     const a = runner.adapter;
     io.out(`adapter:  ${a.name} through Dawn's ${a.backend} backend (${[a.vendor, a.architecture, a.description].filter(Boolean).join(', ')})\n`);
     io.out(`compile:  ${seconds(runner.compileMs)} (batch ${batch}: ${runner.compiled.plan.dispatches.length} dispatches, ${runner.compiled.plan.programs.length} programs)\n`);
+    io.out(`setup:    ${seconds(performance.now() - t)} (loading Dawn, compile, device, weights upload, pipelines)\n`);
     return runner;
   } catch (e) {
-    if (!(e instanceof WebGpuRuntimeError)) throw e;
-    // No silent CPU fallback: say what failed and how to choose the CPU interpreter on purpose.
-    throw new WebGpuRuntimeError(`${e.message}; to run the main job on the CPU reference interpreter instead: npm run main -- --target reference`);
+    if (!(e instanceof WebGpuRuntimeError) || opts.adapter !== 'auto') throw e;
+    const { availableAdapters } = await import('../runtime/webgpu/adapters.js');
+    if ((await availableAdapters()).length > 0) throw e;
+    io.out(`target:   reference interpreter (CPU): no WebGPU adapter on this machine (${e.message})\n`);
+    return referenceRunner(graph);
   }
 }
 

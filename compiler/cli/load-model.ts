@@ -2,8 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VitcError } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
-import { importOnnxFile } from '../../ir/onnx/index.js';
-import { readVir } from '../../ir/text/index.js';
 
 export type ModelKind = 'onnx' | 'vir' | 'artifact';
 
@@ -19,9 +17,13 @@ export function modelKind(path: string): ModelKind {
   return path.endsWith('.vir') ? 'vir' : 'onnx';
 }
 
-/** Reads an ONNX or text IR model into a verified graph. */
-export function loadGraph(path: string): Graph {
+/**
+ * Reads an ONNX or text IR model into a verified graph. Each reader is loaded only when needed:
+ * the text IR parser (chevrotain) alone costs about half a second per process.
+ */
+export async function loadGraph(path: string): Promise<Graph> {
   const kind = modelKind(path);
   if (kind === 'artifact') throw new VitcError('is a compiled artifact; this command needs an .onnx or .vir model', { file: path });
-  return kind === 'vir' ? readVir(path) : importOnnxFile(path);
+  if (kind === 'vir') return (await import('../../ir/text/index.js')).readVir(path);
+  return (await import('../../ir/onnx/index.js')).importOnnxFile(path);
 }

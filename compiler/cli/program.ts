@@ -19,7 +19,7 @@ const ADAPTER_HELP = "WebGPU adapter: auto (a GPU, else llvmpipe, else SwiftShad
  */
 export function buildProgram(io: CommandIo, usage: UsageState): Command {
   const program = new Command('vitc')
-    .description('vitc: compiles Vision Transformer graphs (ONNX or vitc text IR) to WebGPU kernels')
+    .description('vitc: compiles Vision Transformer graphs (ONNX or vitc text IR) to WebGPU and CUDA kernels')
     .version(packageVersion(), '-V, --version')
     .option('--debug', 'show stack traces with errors')
     .exitOverride()

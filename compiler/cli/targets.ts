@@ -5,7 +5,7 @@ export const RUN_TARGETS = ['reference', 'webgpu'] as const;
 export type RunTarget = (typeof RUN_TARGETS)[number];
 
 /** What `vitc compile` can generate code for. A new target is a name here and a branch in commands/compile.ts. */
-export const COMPILE_TARGETS = ['webgpu'] as const;
+export const COMPILE_TARGETS = ['webgpu', 'cuda'] as const;
 export type CompileTarget = (typeof COMPILE_TARGETS)[number];
 
 /** The target if `valid` has it, else a usage error naming the valid ones. */

@@ -33,7 +33,7 @@ const { values } = parseArgs({
 
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
-const graph = loadGraph(values.model);
+const graph = await loadGraph(values.model);
 const adapters = values.adapters.split(',').filter(Boolean);
 const budgetSeconds = Number(values.budget);
 const results: { adapter: string; summary: TuneSummary; compare: CompareResult; tuneCpuSeconds: number }[] = [];

@@ -1,4 +1,5 @@
 import { basename, extname } from 'node:path';
+import { VitcError } from '../../../ir/errors.js';
 import type { ScheduleChooser } from '../../../codegen/emit-webgpu.js';
 import { targetLimitsOf, type TargetLimits, WEBGPU_DEFAULT_LIMITS } from '../../../codegen/schedule/limits.js';
 import { tunedChooser } from '../../../codegen/tune/apply.js';
@@ -8,7 +9,7 @@ import { acquireDevice } from '../../../runtime/webgpu/adapters.js';
 import { writeWebGpuArtifact } from '../../artifact/write-artifact.js';
 import { compileWebGpu } from '../../compile-webgpu.js';
 import { applyPipeline } from '../apply-pipeline.js';
-import { formatCompileStats } from '../compile-stats.js';
+import { cudaStats, formatCompileStats, webGpuStats } from '../compile-stats.js';
 import type { CommandIo } from '../io.js';
 import { loadGraph } from '../load-model.js';
 import { checkTarget, COMPILE_TARGETS } from '../targets.js';
@@ -28,21 +29,35 @@ export interface CompileOptions {
   readonly tuningDb?: string;
 }
 
-/** `vitc compile MODEL --target webgpu -o DIR`: an artifact folder that runs without vitc. */
+/**
+ * `vitc compile MODEL --target webgpu|cuda -o DIR`: an artifact folder that runs without vitc
+ * (WebGPU: an ES module for Node and the browser; CUDA: .cu kernels, a host launcher, weights).
+ */
 export async function compileCommand(model: string, opts: CompileOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, COMPILE_TARGETS, 'compile');
-  const graph = applyPipeline(loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
   const batch = chooseBatch(graphInputs(graph), opts.batch, undefined);
+  const name = basename(model, extname(model));
   switch (target) {
     case 'webgpu': {
       // The tuning database is keyed by device, so it needs one: --adapter, else the one auto picks.
       const adapter = opts.adapter ?? (opts.tuningDb ? 'auto' : undefined);
       const { limits, from, choose, report } = adapter ? await adapterSetup(adapter, opts.tuningDb, io) : { limits: WEBGPU_DEFAULT_LIMITS, from: "WebGPU's defaults", choose: undefined, report: undefined };
       const compiled = compileWebGpu(graph, { batch, limits, ...(choose ? { choose } : {}) });
-      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: basename(model, extname(model)) });
-      if (opts.stats) io.out(formatCompileStats(compiled, batch, from));
+      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: name });
+      if (opts.stats) io.out(formatCompileStats(webGpuStats(name, compiled, from)));
       if (report) io.err(report(compiled.kernels));
       io.err(`wrote ${opts.output} (${files.length} files)\n`);
+      return;
+    }
+    case 'cuda': {
+      if (opts.adapter !== undefined) throw new VitcError('selects a WebGPU adapter; it does not apply to --target cuda', { context: '--adapter' });
+      if (opts.tuningDb !== undefined) throw new VitcError('holds WebGPU tuning records; it does not apply to --target cuda', { context: '--tuning-db' });
+      const [{ compileCuda }, { writeCudaFolder }] = await Promise.all([import('../../compile-cuda.js'), import('../../artifact/write-cuda-folder.js')]);
+      const compiled = compileCuda(graph, { batch });
+      const files = writeCudaFolder(opts.output, compiled);
+      if (opts.stats) io.out(formatCompileStats(cudaStats(name, compiled)));
+      io.err(`wrote ${opts.output} (${files.length} files; build with the commands in its manifest.json)\n`);
       return;
     }
   }

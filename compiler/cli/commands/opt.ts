@@ -16,8 +16,8 @@ export interface OptOptions {
 }
 
 /** `vitc opt IN.vir|IN.onnx -p PIPELINE -o OUT.vir`: instruments write to stderr. */
-export function optCommand(input: string, opts: OptOptions, io: CommandIo): void {
-  const graph = loadGraph(input);
+export async function optCommand(input: string, opts: OptOptions, io: CommandIo): Promise<void> {
+  const graph = await loadGraph(input);
   const instruments: Instrument[] = [];
   if (opts.printIrAfterAll) instruments.push(printIrAfterAll(io.err));
   if (opts.printIrAfterChange) instruments.push(printIrAfterChange(io.err));

@@ -1,13 +1,12 @@
 import { VitcError } from '../../../ir/errors.js';
 import type { Tensor } from '../../../ir/tensor.js';
 import { applyPipeline } from '../apply-pipeline.js';
-import { decodeImageFile } from '../image-decode.js';
 import { imageInputGeometry, imageToTensor } from '../image-tensor.js';
 import type { CommandIo } from '../io.js';
 import { loadGraph, modelKind } from '../load-model.js';
 import { type InputArg, outputNpyFiles, parseInputArg, readInputFiles } from '../npy-files.js';
 import { writeFilesAtomically } from '../output-files.js';
-import { artifactRunner, type ModelRunner, referenceRunner, webGpuRunner } from '../runners.js';
+import { type ModelRunner, referenceRunner } from '../runners.js';
 import { checkTarget, RUN_TARGETS, type RunTarget } from '../targets.js';
 import { bindBatch, checkInputs, chooseBatch, graphInputs, type TensorSpec } from '../tensor-specs.js';
 import { formatTopClasses, readLabels } from '../top-classes.js';
@@ -52,38 +51,41 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
 
 /** The runner for the target, and the inputs, read before any device is acquired where possible. */
 async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[]): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
-  const readInputs = (specs: readonly TensorSpec[]) => (opts.image ? imageInputs(specs, opts.image) : readInputFiles(inputArgs, specs));
+  const readInputs = async (specs: readonly TensorSpec[]) => (opts.image ? imageInputs(specs, opts.image) : readInputFiles(inputArgs, specs));
   if (modelKind(model) === 'artifact') {
     if (target !== 'webgpu') throw new VitcError('is a compiled WebGPU artifact: run it with --target webgpu', { file: model });
     if (opts.pipeline !== undefined) throw new VitcError('does not apply to a compiled artifact (its passes ran when it was compiled)', { context: '--pipeline' });
     if (opts.batch !== undefined) throw new VitcError('does not apply to a compiled artifact (its batch was fixed when it was compiled)', { context: '--batch' });
+    const { artifactRunner } = await import('../webgpu-runners.js');
     const runner = await artifactRunner(model, { adapter: opts.adapter });
     try {
-      return { runner, inputs: readInputs(runner.inputs) };
+      return { runner, inputs: await readInputs(runner.inputs) };
     } catch (e) {
       runner.close();
       throw e;
     }
   }
-  const graph = applyPipeline(loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
   const specs = graphInputs(graph);
-  const inputs = readInputs(specs);
+  const inputs = await readInputs(specs);
   const batch = checkInputs(specs, inputs, 'run');
   if (target === 'reference') {
     if (opts.batch !== undefined) throw new VitcError('is for --target webgpu; the reference interpreter takes the batch from the inputs', { context: '--batch' });
     return { runner: referenceRunner(graph), inputs };
   }
   // Kernels are specialised for one batch: the inputs' batch (--batch must agree with it).
+  const { webGpuRunner } = await import('../webgpu-runners.js');
   return { runner: await webGpuRunner(graph, { adapter: opts.adapter, batch: chooseBatch(specs, opts.batch, batch) }), inputs };
 }
 
 /** The model input for --image: one input of shape [N, 1|3, H, W], fed a batch of one. */
-function imageInputs(specs: readonly TensorSpec[], path: string): Map<string, Tensor> {
+async function imageInputs(specs: readonly TensorSpec[], path: string): Promise<Map<string, Tensor>> {
   if (specs.length !== 1) throw new VitcError(`needs a model with one input; this one has ${specs.length}`, { context: '--image' });
   const spec = specs[0]!;
   if (spec.dtype !== 'f32') throw new VitcError(`needs a float32 model input; '${spec.name}' is ${spec.dtype}`, { context: '--image' });
   const shape = bindBatch([spec], 1)[0]!.shape;
   if (shape[0] !== 1) throw new VitcError(`feeds one image; the model's batch is fixed at ${shape[0]}`, { context: '--image' });
   const { channels, height, width } = imageInputGeometry(spec.name, shape);
+  const { decodeImageFile } = await import('../image-decode.js');
   return new Map([[spec.name, imageToTensor(decodeImageFile(path), channels, height, width)]]);
 }

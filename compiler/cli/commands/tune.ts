@@ -49,7 +49,7 @@ export async function tuneCommand(model: string | undefined, opts: TuneCommandOp
   checkTarget(opts.target, TUNE_TARGETS, 'tune');
   if (!opts.db) throw new VitcError('--db FILE is required: the tuning records are appended there', { context: 'tune' });
   if (opts.output) throw new VitcError('-o goes with --report', { context: 'tune' });
-  const graph = loadGraph(model);
+  const graph = await loadGraph(model);
   const progress = tuneProgress();
   const summary = await tuneModel({
     graph,

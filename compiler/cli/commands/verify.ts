@@ -6,7 +6,7 @@ import { applyPipeline } from '../apply-pipeline.js';
 import type { CommandIo } from '../io.js';
 import { loadGraph, modelKind } from '../load-model.js';
 import { randomInputs } from '../random-inputs.js';
-import { type ModelRunner, referenceRunner, webGpuRunner } from '../runners.js';
+import { type ModelRunner, referenceRunner } from '../runners.js';
 import { checkTarget, RUN_TARGETS } from '../targets.js';
 import { chooseBatch, graphInputs } from '../tensor-specs.js';
 
@@ -28,7 +28,7 @@ export interface VerifyOptions {
 export async function verifyCommand(model: string, opts: VerifyOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, RUN_TARGETS, 'verify');
   if (modelKind(model) !== 'onnx') throw new VitcError('verify compares against onnxruntime, so it needs an ONNX model', { file: model });
-  const graph = applyPipeline(loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
   const specs = graphInputs(graph);
   const batch = chooseBatch(specs, opts.batch, undefined);
   const inputs = randomInputs(specs, batch, opts.seed);
@@ -43,7 +43,8 @@ export async function verifyCommand(model: string, opts: VerifyOptions, io: Comm
     await ort.release();
   }
 
-  const runner: ModelRunner = target === 'reference' ? referenceRunner(graph) : await webGpuRunner(graph, { adapter: opts.adapter, batch });
+  const runner: ModelRunner =
+    target === 'reference' ? referenceRunner(graph) : await (await import('../webgpu-runners.js')).webGpuRunner(graph, { adapter: opts.adapter, batch });
   let actual: Map<string, Tensor>;
   try {
     actual = await runner.run(inputs);
