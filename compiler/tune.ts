@@ -38,6 +38,12 @@ export interface TuneOptions {
   readonly resume?: boolean;
   readonly batch?: number;
   readonly seed?: number;
+  /**
+   * How candidates are timed: 'auto' (GPU timestamps where the adapter has them, else host time
+   * from submit to onSubmittedWorkDone), or 'cpu' (process CPU time; CPU adapters only — steadier
+   * on a machine shared with other work).
+   */
+  readonly timing?: 'auto' | 'cpu';
   /** Alternating best/default confirmation rounds per workload (default 2). */
   readonly confirmRounds?: number;
   readonly onEvent?: (e: TuneEvent) => void;
@@ -154,7 +160,7 @@ export async function tuneModel(opts: TuneOptions): Promise<TuneSummary> {
       if (phase !== 'confirm') st.candidates++;
     };
     const measureOn = async (st: JobState, s: Schedule, bestMs: number | undefined, phase: TuneRecord['phase']): Promise<Outcome> => {
-      const outcome = await measureCandidate(device, limits, st.job, st.data, s, bestMs === undefined ? {} : { bestMs });
+      const outcome = await measureCandidate(device, limits, st.job, st.data, s, { ...(bestMs === undefined ? {} : { bestMs }), ...(opts.timing === 'cpu' ? { method: 'cpu' as const } : {}) });
       record(st, s, outcome, phase);
       return outcome;
     };
@@ -216,16 +222,22 @@ export async function tuneModel(opts: TuneOptions): Promise<TuneSummary> {
       for (const { i } of states.map((st, i) => ({ st, i })).filter(({ st, i }) => st.space.points.length > 0 && st.defaultMs === undefined && !summaries.has(i))) {
         summarize(i, 'default-failed');
       }
+      // Fixed time slots by weight, decided now: a workload that overruns its slot (a slow
+      // candidate in flight, the confirmation rounds) eats into the next slot, not into all of
+      // them; a workload whose slot has already passed still gets a quarter of it.
       const deadlineAll = opts.budgetSeconds !== undefined ? started + opts.budgetSeconds * 1000 : Infinity;
-      let weightLeft = order.reduce((s, o) => s + o.weight, 0);
+      const searchStart = performance.now();
+      const totalWeight = order.reduce((s, o) => s + o.weight, 0);
+      let weightBefore = 0;
       for (const { i, weight } of order) {
         const st = states[i]!;
         const state: SearchState = { workload: st.job.workload, space: st.space, model: modelOf(st.job.workload.kind), defaultMs: st.defaultMs!, measured: st.measured, rng };
         for (const m of st.measured.values()) learn(state, m.schedule, m.outcome);
-        const now = performance.now();
-        const share = weightLeft > 0 ? weight / weightLeft : 1;
-        weightLeft -= weight;
-        const deadline = Number.isFinite(deadlineAll) ? now + Math.max(0, deadlineAll - now) * share : Infinity;
+        const span = Math.max(0, deadlineAll - searchStart);
+        const slot = totalWeight > 0 ? (span * weight) / totalWeight : span / order.length;
+        weightBefore += weight;
+        const slotEnd = totalWeight > 0 ? searchStart + (span * weightBefore) / totalWeight : searchStart + slot;
+        const deadline = Number.isFinite(deadlineAll) ? Math.max(slotEnd, performance.now() + slot / 4) : Infinity;
         emit({ type: 'workload', index: i, info: st.info, phase: 'search' });
         const seeds = seedSchedules(records, st, fingerprint);
         const result = await search(

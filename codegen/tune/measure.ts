@@ -27,10 +27,18 @@ export type Outcome =
       readonly medianMs: number;
       readonly minMs: number;
       readonly samplesMs: readonly number[];
-      readonly method: TimingMethod;
+      readonly method: SampleMethod;
       readonly pruned: boolean;
     }
   | { readonly status: 'wrong' | 'error'; readonly message: string };
+
+/**
+ * How a sample was taken: GPU timestamps, host time from submit to onSubmittedWorkDone, or the
+ * process CPU time over that span ('cpu', user + system of all threads). A CPU adapter runs its
+ * shader threads inside this process, so 'cpu' counts the work the kernel costs and is far less
+ * disturbed by other processes on a busy machine than either clock (which measure latency).
+ */
+export type SampleMethod = TimingMethod | 'cpu';
 
 export interface MeasureOptions {
   /** Input sets to rotate through (default 3). */
@@ -42,7 +50,7 @@ export interface MeasureOptions {
   /** Best median so far: a candidate whose first round is `pruneFactor` times slower stops there. */
   readonly bestMs?: number;
   readonly pruneFactor?: number;
-  readonly method?: TimingMethod | 'auto';
+  readonly method?: TimingMethod | 'auto' | 'cpu';
 }
 
 /** Random inputs of a job and the CPU results for them: computed once, shared by all candidates. */
@@ -199,21 +207,29 @@ export async function measureCandidate(device: GPUDevice, limits: TargetLimits, 
     const sets = data.expected.length;
     const rounds = options.rounds ?? 3;
     const budget = options.sampleBudgetMs ?? 1500;
-    const timing = { ...(options.method ? { method: options.method } : {}) };
+    const cpu = options.method === 'cpu';
+    const timing = { ...(options.method && options.method !== 'cpu' ? { method: options.method } : cpu ? { method: 'host' as const } : {}) };
+    const sample = async (set: number): Promise<number> => {
+      const before = cpu ? process.cpuUsage() : undefined;
+      const t = await executor!.timeDispatch(set, { ...timing, warmup: 0, repeats: 1 });
+      if (!before) return t.medianMs;
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000;
+    };
     // Warm-up: the first dispatches after pipeline creation pay for lazy driver work.
     const warm = await executor.timeDispatch(0, { ...timing, warmup: 1, repeats: 1 });
     const samples: number[] = [];
     let pruned = false;
     const started = performance.now();
     for (let round = 0; round < rounds; round++) {
-      for (let set = 0; set < sets; set++) samples.push((await executor.timeDispatch(set, { ...timing, warmup: 0, repeats: 1 })).medianMs);
+      for (let set = 0; set < sets; set++) samples.push(await sample(set));
       if (round === 0 && options.bestMs !== undefined && Math.min(...samples) > (options.pruneFactor ?? 3) * options.bestMs) {
         pruned = true;
         break;
       }
       if (performance.now() - started > budget) break;
     }
-    return { status: 'ok', medianMs: median(samples), minMs: Math.min(...samples), samplesMs: samples, method: warm.method, pruned };
+    return { status: 'ok', medianMs: median(samples), minMs: Math.min(...samples), samplesMs: samples, method: cpu ? 'cpu' : warm.method, pruned };
   } catch (e) {
     if (isDeviceLost(e)) throw e;
     return { status: 'error', message: message(e) };

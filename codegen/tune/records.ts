@@ -35,7 +35,7 @@ export interface TuneRecord {
   readonly medianMs: number | null;
   readonly minMs: number | null;
   readonly samples: number;
-  readonly method: 'timestamp' | 'host' | null;
+  readonly method: 'timestamp' | 'host' | 'cpu' | null;
   /** Measurement stopped early: the first samples were far slower than the best so far. */
   readonly pruned: boolean;
   /** The schedule is the heuristic default. */

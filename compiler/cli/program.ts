@@ -99,6 +99,7 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--resume', 'skip schedules already measured on this exact device and continue from their results')
     .option('--batch <n>', 'batch size the kernels are specialised for', positiveInt, 1)
     .option('--seed <n>', 'random seed of the search', nonNegativeInt, 1)
+    .option('--timing <how>', 'auto: GPU timestamps where the adapter has them, else submit→onSubmittedWorkDone; cpu: process CPU time (CPU adapters; steadier on a busy machine)', 'auto')
     .option('--compare <rounds>', 'afterwards, time the whole model default vs tuned, alternately, this many rounds', positiveInt)
     .option('--report <db>', 'instead of tuning, plot best-so-far time against trials per workload from a database')
     .option('-o, --output <file>', 'SVG file for --report')

@@ -13,7 +13,7 @@ import { tuneModel, type TuneSummary } from '../../compiler/tune.js';
 /*
  * Autotuner benchmark (a script, not a test):
  *   node dist/tests/bench/tune-bench.js [--model M.onnx] [--adapters llvmpipe,swiftshader]
- *        [--budget SECONDS] [--rounds N] [--out DIR] [--resume]
+ *        [--budget SECONDS] [--rounds N] [--out DIR] [--resume] [--timing auto|cpu]
  * Per adapter, from a clean database (unless --resume): `vitc tune` with the budget, then the
  * whole model compiled with the default schedules and with the database, timed alternately in
  * one process (wall and process CPU time). Then whether the best schedules differ per device.
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     out: { type: 'string', default: '.bench/tune' },
     resume: { type: 'boolean', default: false },
+    timing: { type: 'string', default: 'auto' },
   },
 });
 
@@ -39,7 +40,7 @@ const budgetSeconds = Number(values.budget);
 const results: { adapter: string; summary: TuneSummary; compare: CompareResult; tuneCpuSeconds: number }[] = [];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-log(`tune-bench ${new Date().toISOString()}: ${values.model}, adapters ${adapters.join(', ')}, budget ${budgetSeconds} s each`);
+log(`tune-bench ${new Date().toISOString()}: ${values.model}, adapters ${adapters.join(', ')}, budget ${budgetSeconds} s each, timing ${values.timing}`);
 for (const adapter of adapters) {
   const db = join(out, `${adapter}.jsonl`);
   if (!values.resume && existsSync(db)) rmSync(db);
@@ -51,6 +52,7 @@ for (const adapter of adapters) {
     db,
     budgetSeconds,
     resume: values.resume,
+    timing: values.timing === 'cpu' ? 'cpu' : 'auto',
     onEvent: (e) => {
       if (e.type === 'start') log(`[${adapter}] ${e.workloads.length} unique workloads (${e.workloads.reduce((s, w) => s + w.tasks, 0)} kernels)`);
       if (e.type === 'done') log(`[${adapter}] ${e.summary.description}: default ${e.summary.defaultMs?.toFixed(3)} ms, best ${e.summary.bestMs?.toFixed(3)} ms, ${e.summary.trials} trials (${e.summary.stopped})`);

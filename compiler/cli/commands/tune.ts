@@ -22,6 +22,7 @@ export interface TuneCommandOptions {
   readonly resume?: boolean;
   readonly batch: number;
   readonly seed: number;
+  readonly timing: string;
   readonly compare?: number;
   readonly report?: string;
   readonly output?: string;
@@ -47,6 +48,7 @@ export async function tuneCommand(model: string | undefined, opts: TuneCommandOp
   }
   if (!model) throw new VitcError('give a MODEL to tune, or --report DB -o plot.svg', { context: 'tune' });
   checkTarget(opts.target, TUNE_TARGETS, 'tune');
+  if (opts.timing !== 'auto' && opts.timing !== 'cpu') throw new VitcError(`must be auto or cpu, not '${opts.timing}'`, { context: '--timing' });
   if (!opts.db) throw new VitcError('--db FILE is required: the tuning records are appended there', { context: 'tune' });
   if (opts.output) throw new VitcError('-o goes with --report', { context: 'tune' });
   const graph = await loadGraph(model);
@@ -60,6 +62,7 @@ export async function tuneCommand(model: string | undefined, opts: TuneCommandOp
     resume: opts.resume === true,
     batch: opts.batch,
     seed: opts.seed,
+    timing: opts.timing,
     onEvent: progress.onEvent,
     warn,
   }).finally(progress.stop);
