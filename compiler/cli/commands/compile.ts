@@ -11,6 +11,7 @@ import { compileWebGpu } from '../../compile-webgpu.js';
 import { applyPipeline } from '../apply-pipeline.js';
 import { cudaStats, formatCompileStats, webGpuStats } from '../compile-stats.js';
 import type { CommandIo } from '../io.js';
+import { writingOutput } from '../output-files.js';
 import { loadGraph } from '../load-model.js';
 import { checkTarget, COMPILE_TARGETS } from '../targets.js';
 import { chooseBatch, graphInputs } from '../tensor-specs.js';
@@ -44,7 +45,7 @@ export async function compileCommand(model: string, opts: CompileOptions, io: Co
       const adapter = opts.adapter ?? (opts.tuningDb ? 'auto' : undefined);
       const { limits, from, choose, report } = adapter ? await adapterSetup(adapter, opts.tuningDb, io) : { limits: WEBGPU_DEFAULT_LIMITS, from: "WebGPU's defaults", choose: undefined, report: undefined };
       const compiled = compileWebGpu(graph, { batch, limits, ...(choose ? { choose } : {}) });
-      const { files } = await writeWebGpuArtifact(opts.output, compiled, { modelName: name });
+      const { files } = await writingOutput(opts.output, () => writeWebGpuArtifact(opts.output, compiled, { modelName: name }));
       if (opts.stats) io.out(formatCompileStats(webGpuStats(name, compiled, from)));
       if (report) io.err(report(compiled.kernels));
       io.err(`wrote ${opts.output} (${files.length} files)\n`);
@@ -55,7 +56,7 @@ export async function compileCommand(model: string, opts: CompileOptions, io: Co
       if (opts.tuningDb !== undefined) throw new VitcError('holds WebGPU tuning records; it does not apply to --target cuda', { context: '--tuning-db' });
       const [{ compileCuda }, { writeCudaFolder }] = await Promise.all([import('../../compile-cuda.js'), import('../../artifact/write-cuda-folder.js')]);
       const compiled = compileCuda(graph, { batch });
-      const files = writeCudaFolder(opts.output, compiled);
+      const files = await writingOutput(opts.output, () => writeCudaFolder(opts.output, compiled));
       if (opts.stats) io.out(formatCompileStats(cudaStats(name, compiled)));
       io.err(`wrote ${opts.output} (${files.length} files; build with the commands in its manifest.json)\n`);
       return;

@@ -38,12 +38,12 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
   try {
     checkInputs(runner.inputs, inputs, 'run');
     const outputs = await runner.run(inputs);
+    const labels = opts.image && opts.labels ? readLabels(opts.labels) : undefined;
+    // Outputs first: a command that fails prints only its error line.
+    const written = opts.outputDir ? writeFilesAtomically(opts.outputDir, outputNpyFiles(outputs)) : [];
     io.err(`ran ${model} on ${runner.description}\n`);
-    if (opts.image) {
-      const labels = opts.labels ? readLabels(opts.labels) : undefined;
-      for (const [name, t] of outputs) io.out(formatTopClasses(name, t, labels));
-    }
-    if (opts.outputDir) for (const path of writeFilesAtomically(opts.outputDir, outputNpyFiles(outputs))) io.out(`wrote ${path}\n`);
+    if (opts.image) for (const [name, t] of outputs) io.out(formatTopClasses(name, t, labels));
+    for (const path of written) io.out(`wrote ${path}\n`);
   } finally {
     runner.close();
   }
