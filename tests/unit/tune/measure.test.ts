@@ -46,6 +46,17 @@ for (const [adapter, method] of [['llvmpipe', 'host'], ['swiftshader', 'timestam
       assert.ok(o.minMs > 0 && o.minMs <= o.medianMs);
     });
 
+    test('cpu timing: process CPU time per sample, the same number of samples', async () => {
+      const limits = targetLimitsOf(device.limits);
+      const data = prepareTrialData(job, 2, 3);
+      const o = await measureCandidate(device, limits, job, data, defaultSchedule(w, limits), { rounds: 2, sampleBudgetMs: 60_000, method: 'cpu' });
+      assert.equal(o.status, 'ok');
+      if (o.status !== 'ok') return;
+      assert.equal(o.method, 'cpu');
+      assert.equal(o.samplesMs.length, 4);
+      assert.ok(o.samplesMs.every((x) => x > 0));
+    });
+
     test('a candidate whose output disagrees with the reference is rejected before it is timed', async () => {
       const limits = targetLimitsOf(device.limits);
       const data = prepareTrialData(job, 3, 1);
