@@ -9,7 +9,8 @@ import { crossover, inSpace, mutate, scheduleKey, type ScheduleSpace } from './s
 /*
  * Evolutionary search over one workload's space, guided by the online cost model.
  * Rounds of `batch` measurements: the first round is the seeds (the nearest device's best
- * schedules) topped up with random points; every later round breeds a pool from the elite
+ * schedules), then neighbours of the best schedule measured so far (the default) and random
+ * points; every later round breeds a pool from the elite
  * (mutations of the fastest schedules, crossovers between them) plus random points — or the
  * whole unmeasured space when it is small — ranks the pool by the model's lower confidence bound
  * (predicted log time minus kappa standard deviations: exploration of uncertain regions), and
@@ -93,7 +94,15 @@ export async function search(state: SearchState, measure: Measure, options: Sear
     return undefined;
   };
 
+  // First round: the seeds, then for half the round neighbours of the best schedule measured so
+  // far (the heuristic default is a strong start: random points of a large space are mostly far
+  // slower), then random points.
   const first = [...(options.seeds ?? []).filter((s) => inSpace(space, s))];
+  const start = bestOf(measured)?.schedule;
+  for (let i = 0; start && inSpace(space, start) && first.length < Math.ceil(batch / 2) && i < 4 * batch; i++) {
+    const s = mutate(space, state.workload, start, rng);
+    if (unmeasured(s) && !first.some((f) => scheduleKey(f) === scheduleKey(s))) first.push(s);
+  }
   while (first.length < batch && first.length < space.points.length) first.push(rng.pick(space.points));
   let stop = await run(dedupe(first.filter(unmeasured)));
   while (!stop) {
