@@ -3,7 +3,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { applyPipeline } from '../apply-pipeline.js';
 import { imageInputGeometry, imageToTensor } from '../image-tensor.js';
 import type { CommandIo } from '../io.js';
-import { loadGraph, modelKind } from '../load-model.js';
+import { artifactFormat, loadGraph, modelKind } from '../load-model.js';
 import { type InputArg, outputNpyFiles, parseInputArg, readInputFiles } from '../npy-files.js';
 import { writeFilesAtomically } from '../output-files.js';
 import { type ModelRunner, referenceRunner } from '../runners.js';
@@ -53,6 +53,8 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
 async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[]): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
   const readInputs = async (specs: readonly TensorSpec[]) => (opts.image ? imageInputs(specs, opts.image) : readInputFiles(inputArgs, specs));
   if (modelKind(model) === 'artifact') {
+    if (artifactFormat(model) === (await import('../../compile-cuda.js')).CUDA_ARTIFACT_FORMAT)
+      throw new VitcError('is a compiled CUDA artifact, which vitc run does not execute: build it with the nvcc commands in its manifest.json', { file: model });
     if (target !== 'webgpu') throw new VitcError('is a compiled WebGPU artifact: run it with --target webgpu', { file: model });
     if (opts.pipeline !== undefined) throw new VitcError('does not apply to a compiled artifact (its passes ran when it was compiled)', { context: '--pipeline' });
     if (opts.batch !== undefined) throw new VitcError('does not apply to a compiled artifact (its batch was fixed when it was compiled)', { context: '--batch' });
