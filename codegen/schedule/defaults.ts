@@ -1,5 +1,6 @@
 import type { Workload } from '../workload/types.js';
 import type { TargetLimits } from './limits.js';
+import { defaultStructuralSchedule } from './structural.js';
 import type { AttentionSchedule, ElementwiseSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, Schedule } from './types.js';
 
 const pow2Below = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
@@ -40,5 +41,9 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 4 };
       return s;
     }
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise':
+      return defaultStructuralSchedule(w, limits);
   }
 }

@@ -1,3 +1,5 @@
+import type { StructuralSchedule } from './structural.js';
+
 /**
  * Schedules: how a workload is mapped onto invocations. Plain data — the autotuner's search
  * space is exactly these knobs, and tuning records store them verbatim.
@@ -53,4 +55,4 @@ export interface AttentionSchedule {
   readonly kvTile: number;
 }
 
-export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule;
+export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | StructuralSchedule;

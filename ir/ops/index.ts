@@ -1,9 +1,11 @@
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { Attention } from './attention.js';
+import { CascadedAttention } from './cascaded-attention.js';
 import * as concat from './concat.js';
 import { Const } from './const.js';
 import * as conv from './conv.js';
+import { DwPointwiseConv } from './dw-pointwise-conv.js';
 import * as elementwise from './elementwise.js';
 import * as gather from './gather.js';
 import * as generate from './generate.js';
@@ -20,9 +22,11 @@ import { Tile } from './tile.js';
 import { Transpose } from './transpose.js';
 
 export * from './attention.js';
+export * from './cascaded-attention.js';
 export * from './concat.js';
 export * from './const.js';
 export * from './conv.js';
+export * from './dw-pointwise-conv.js';
 export * from './elementwise.js';
 export * from './gather.js';
 export * from './generate.js';
@@ -43,6 +47,8 @@ export const OP_REGISTRY: ReadonlyMap<string, OpDef> = buildRegistry([
   Const,
   MatMul,
   Attention,
+  CascadedAttention,
+  DwPointwiseConv,
   Softmax,
   Transpose,
   Slice,
