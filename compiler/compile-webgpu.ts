@@ -19,12 +19,15 @@ export interface WebGpuCompileResult extends EmittedModel {
   /** The graph the kernels implement (after the lowering passes). */
   readonly graph: Graph;
   readonly kernelPlan: KernelPlan;
+  /** The batch size the kernels were specialised for. */
+  readonly batch: number;
 }
 
 /** Graph → lowering passes → fused kernels → WGSL + execution plan. */
 export function compileWebGpu(g: Graph, opts: WebGpuCompileOptions = {}): WebGpuCompileResult {
-  const lowered = runPipeline(g, parsePipeline(loweringPipeline(opts.batch ?? 1))).graph;
+  const batch = opts.batch ?? 1;
+  const lowered = runPipeline(g, parsePipeline(loweringPipeline(batch))).graph;
   const kernelPlan = planKernels(lowered);
   const emitted = emitWebGpu(kernelPlan, { limits: opts.limits ?? WEBGPU_DEFAULT_LIMITS, ...(opts.choose ? { choose: opts.choose } : {}) });
-  return { ...emitted, graph: lowered, kernelPlan };
+  return { ...emitted, graph: lowered, kernelPlan, batch };
 }

@@ -61,6 +61,12 @@ function spec<K extends AttrKind>(kind: K) {
   return required;
 }
 
+function oneOf<const V extends string>(values: readonly V[]): AttrSpec<'string', false>;
+function oneOf<const V extends string>(values: readonly V[], dflt: V): AttrSpec<'string', false> & { readonly default: string };
+function oneOf<const V extends string>(values: readonly V[], dflt?: V): AttrSpec<'string', false> {
+  return dflt === undefined ? { kind: 'string', optional: false, oneOf: values } : { kind: 'string', optional: false, oneOf: values, default: dflt };
+}
+
 export const attr = {
   int: spec('int'),
   float: spec('float'),
@@ -71,10 +77,8 @@ export const attr = {
   dims: spec('dims'),
   dtype: spec('dtype'),
   tensor: spec('tensor'),
-  /** A string attribute restricted to `values`. */
-  oneOf<const V extends string>(values: readonly V[], dflt?: V): AttrSpec<'string', false> & { readonly default?: string } {
-    return dflt === undefined ? { kind: 'string', optional: false, oneOf: values } : { kind: 'string', optional: false, oneOf: values, default: dflt };
-  },
+  /** A string attribute restricted to `values` (with a default, it may be left out). */
+  oneOf: oneOf,
   /** An attribute that may be absent. */
   optional<K extends AttrKind>(kind: K): AttrSpec<K, true> {
     return { kind, optional: true };

@@ -72,7 +72,9 @@ export class Tensor {
   /** Builds a tensor from little-endian bytes in the file layout of `dtype`. */
   static fromBytes(dtype: DType, shape: readonly number[], bytes: Uint8Array): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    const copy = bytes.slice();
+    // A real copy (Buffer.prototype.slice returns a view): aligned, and detached from the source.
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
     switch (dtype) {
       case 'i64': {
         if (copy.byteLength !== n * 8) fail(`i64 tensor needs ${n * 8} bytes, got ${copy.byteLength}`);

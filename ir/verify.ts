@@ -33,10 +33,13 @@ export function verifyGraph(g: Graph): void {
     }
   });
   const names = new Set<string>();
+  const inputNames = new Map(g.inputs.map((v) => [v.name, v]));
   for (const o of g.outputs) {
     if (!defined.has(o)) throw new VitcError(`graph output ${valueRef(o)} is dangling: no node or input defines it`, { context: `graph @${g.name}` });
     if (!o.name) throw new VitcError(`graph output ${valueRef(o)} has no name`, { context: `graph @${g.name}` });
     if (names.has(o.name)) throw new VitcError(`graph output name '${o.name}' is used twice`, { context: `graph @${g.name}` });
+    const sameName = inputNames.get(o.name);
+    if (sameName && sameName !== o) throw new VitcError(`graph output '${o.name}' has the name of a different graph input`, { context: `graph @${g.name}` });
     names.add(o.name);
   }
 }

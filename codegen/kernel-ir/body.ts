@@ -1,4 +1,4 @@
-import { ref } from './build.js';
+import { isMultipleOf, ref } from './build.js';
 import type { KExpr, KStmt, KType } from './types.js';
 
 /**
@@ -24,7 +24,9 @@ export class BodyBuilder {
     if (value.k === 'lit' || value.k === 'ref' || value.k === 'builtin') return value;
     const name = this.fresh(base);
     this.stmts.push({ k: 'let', name, value });
-    return ref(name, value.type);
+    const int = value.type === 'u32' || value.type === 'i32';
+    const align = int ? [16, 8, 4, 2].find((m) => isMultipleOf(value, m)) : undefined;
+    return ref(name, value.type, align);
   }
 
   var(base: string, type: KType, init?: KExpr): KExpr {

@@ -17,8 +17,8 @@ export const i32 = (v: number): KExpr => lit('i32', v);
 export const f32 = (v: number): KExpr => lit('f32', v);
 export const bool = (v: boolean): KExpr => lit('bool', v ? 1 : 0);
 
-export function ref(name: string, type: KType): KExpr {
-  return { k: 'ref', name, type };
+export function ref(name: string, type: KType, align?: number): KExpr {
+  return align !== undefined && align > 1 ? { k: 'ref', name, type, align } : { k: 'ref', name, type };
 }
 
 export function builtin(which: BuiltinIndex, axis: 0 | 1 | 2 = 0): KExpr {
@@ -95,6 +95,8 @@ export function bin(op: BinaryOp, a: KExpr, b: KExpr): KExpr {
     if (v !== undefined) return lit(type as Scalar, v);
   }
   const int = elemOf(a.type) === 'u32' || elemOf(a.type) === 'i32';
+  // Unsigned comparisons against zero are decided statically (padding masks with lower bound 0).
+  if (a.type === 'u32' && isLitValue(b, 0) && (op === '>=' || op === '<')) return bool(op === '>=');
   switch (op) {
     case '+':
       if (isLitValue(b, 0)) return a;
@@ -116,6 +118,8 @@ export function bin(op: BinaryOp, a: KExpr, b: KExpr): KExpr {
       break;
     case '/':
       if (isLitValue(b, 1)) return a;
+      // Exact integer division distributes: (x·8 + y·4)/4 → x·2 + y (vec4 addressing).
+      if (int && isLit(b) && b.value > 0 && isMultipleOf(a, b.value)) return divideExact(a, b.value);
       break;
     case '%':
       if (int && isLitValue(b, 1)) return lit(a.type as Scalar, 0);
@@ -228,4 +232,32 @@ export function min(a: KExpr, b: KExpr): KExpr {
 export function max(a: KExpr, b: KExpr): KExpr {
   if (isLit(a) && isLit(b)) return lit(a.type as Scalar, Math.max(a.value, b.value));
   return call('max', a, b);
+}
+
+/** Whether an unsigned integer expression is statically known to be a multiple of `m`. */
+export function isMultipleOf(e: KExpr, m: number): boolean {
+  if (m === 1) return true;
+  if (e.k === 'lit') return e.value % m === 0;
+  if (e.k === 'ref') return (e.align ?? 1) % m === 0;
+  if (e.k === 'call' && (e.fn === 'min' || e.fn === 'max')) return e.args.every((x) => isMultipleOf(x, m));
+  if (e.k !== 'bin') return false;
+  if (e.op === '+' || e.op === '-') return isMultipleOf(e.a, m) && isMultipleOf(e.b, m);
+  if (e.op === '*') return (isLit(e.b) && e.b.value % m === 0) || (isLit(e.a) && e.a.value % m === 0) || isMultipleOf(e.a, m) || isMultipleOf(e.b, m);
+  return false;
+}
+
+/** e / m for an expression known to be a multiple of m (see isMultipleOf). */
+function divideExact(e: KExpr, m: number): KExpr {
+  if (e.k === 'lit') return lit(e.type as Scalar, e.value / m);
+  // A named multiple: divide at run time (loop-invariant, hoisted by the backend compiler).
+  if (e.k === 'ref') return { k: 'bin', type: e.type, op: '/', a: e, b: lit(e.type as Scalar, m) };
+  if (e.k === 'call' && (e.fn === 'min' || e.fn === 'max')) return call(e.fn, ...e.args.map((x) => divideExact(x, m)));
+  if (e.k === 'bin' && (e.op === '+' || e.op === '-')) return bin(e.op, divideExact(e.a, m), divideExact(e.b, m));
+  if (e.k === 'bin' && e.op === '*') {
+    if (isLit(e.b) && e.b.value % m === 0) return mul(e.a, lit(e.type as Scalar, e.b.value / m));
+    if (isLit(e.a) && e.a.value % m === 0) return mul(e.b, lit(e.type as Scalar, e.a.value / m));
+    if (isMultipleOf(e.a, m)) return mul(divideExact(e.a, m), e.b);
+    return mul(e.a, divideExact(e.b, m));
+  }
+  throw new Error('kernel IR: divideExact on a non-multiple');
 }

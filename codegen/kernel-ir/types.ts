@@ -39,7 +39,8 @@ export type BuiltinIndex = 'global_id' | 'local_id' | 'workgroup_id' | 'local_in
 
 export type KExpr =
   | { readonly k: 'lit'; readonly type: Scalar; readonly value: number }
-  | { readonly k: 'ref'; readonly type: KType; readonly name: string }
+  /** A named value; `align` records a known divisor (set when the bound value is a multiple of it). */
+  | { readonly k: 'ref'; readonly type: KType; readonly name: string; readonly align?: number }
   | { readonly k: 'builtin'; readonly type: 'u32'; readonly which: BuiltinIndex; readonly axis: 0 | 1 | 2 }
   | { readonly k: 'bin'; readonly type: KType; readonly op: BinaryOp; readonly a: KExpr; readonly b: KExpr }
   | { readonly k: 'neg'; readonly type: KType; readonly a: KExpr }

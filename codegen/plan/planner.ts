@@ -167,15 +167,20 @@ class Planner implements PlannerApi {
 
   contiguous(loc: Loc): Loc {
     const shape = [...viewShape(loc.view)];
-    const buffer = this.#buffer({ kind: 'temp', dtype: loc.buffer.dtype, elements: count(shape) });
+    return { buffer: this.#copy(loc, shape, { kind: 'temp', dtype: loc.buffer.dtype, elements: count(shape) }), view: contiguousView(shape) };
+  }
+
+  /** Emits a copy kernel from `loc` into a new buffer laid out contiguously. */
+  #copy(loc: Loc, shape: readonly number[], buffer: Omit<PlanBuffer, 'id'>): PlanBuffer {
+    const output = this.#buffer(buffer);
     this.#tasks.push({
       name: `copy_${this.#tasks.length}`,
       nodes: [],
       workload: { kind: 'elementwise', shape, operands: [{ view: loc.view, dtype: loc.buffer.dtype }], expr: { op: 'input', index: 0 }, output: { view: contiguousView(shape) } },
       operands: [loc.buffer],
-      output: buffer,
+      output,
     });
-    return { buffer, view: contiguousView(shape) };
+    return output;
   }
 
   scratch(elements: number): Loc {
@@ -356,14 +361,7 @@ class Planner implements PlannerApi {
     const loc = this.locOf(v);
     if (loc.buffer.kind === 'output' && loc.buffer.name === v.name && isContiguous(loc.view)) return { name: v.name!, shape, buffer: loc.buffer };
     // An output that is an input, a weight, a view, or shared with another output: copy it.
-    const buffer = this.#buffer({ kind: 'output', dtype: 'f32', elements: count(shape), name: v.name! });
-    this.#tasks.push({
-      name: `copy_${this.#tasks.length}`,
-      nodes: [],
-      workload: { kind: 'elementwise', shape, operands: [{ view: loc.view, dtype: loc.buffer.dtype }], expr: { op: 'input', index: 0 }, output: { view: contiguousView(shape) } },
-      operands: [loc.buffer],
-      output: buffer,
-    });
+    const buffer = this.#copy(loc, shape, { kind: 'output', dtype: 'f32', elements: count(shape), name: v.name! });
     return { name: v.name!, shape, buffer };
   }
 

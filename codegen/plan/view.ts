@@ -1,5 +1,6 @@
 import { add, and, call, div, ge, lt, mod, mul, u32 } from '../kernel-ir/build.js';
 import type { KExpr } from '../kernel-ir/types.js';
+import { stridesOf } from '../../ir/tensor.js';
 
 /**
  * One strided layer of a view: logical index i maps to `offset + Σ i[a] * strides[a]`, a linear
@@ -23,15 +24,8 @@ export interface View {
   readonly layers: readonly ViewLayer[];
 }
 
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+/** Row-major strides of a shape (the tensor layout of ir/tensor.ts). */
+export const contiguousStrides = stridesOf;
 
 export function contiguousView(shape: readonly number[], offset = 0): View {
   return { layers: [{ shape: [...shape], strides: contiguousStrides(shape), offset }] };

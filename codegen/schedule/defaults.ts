@@ -7,7 +7,9 @@ const pow2Below = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
 
 /**
  * Heuristic schedule per workload class, valid for the given limits. These are what an untuned
- * compile uses and where the autotuner starts.
+ * compile uses and where the autotuner starts. Unrolling stays moderate: SwiftShader's shader
+ * compile time grows faster than linearly with the unrolled body (a 4-key attention tile took
+ * seconds to compile there), and time to first inference matters as much as steady speed.
  */
 export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
   const maxInv = limits.maxComputeInvocationsPerWorkgroup;
@@ -21,7 +23,7 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       while (wgX * wgY > maxInv) wgY > 1 ? (wgY /= 2) : (wgX /= 2);
       // Enough invocations per workgroup to fill SIMD lanes on CPU adapters.
       while (wgX * wgY < 16 && wgX * 2 * wgY <= maxInv) wgX *= 2;
-      const s: MatmulSchedule = { kind: 'matmul', wgX, wgY, tm, tn, vec: vec as 1 | 4, kUnroll: w.k % 4 === 0 ? 4 : w.k % 2 === 0 ? 2 : 1, interleave: false };
+      const s: MatmulSchedule = { kind: 'matmul', wgX, wgY, tm, tn, vec: vec as 1 | 4, kUnroll: w.k % 2 === 0 ? 2 : 1, interleave: false };
       return s;
     }
     case 'elementwise': {
@@ -38,7 +40,7 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       return s;
     }
     case 'attention': {
-      const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 4 };
+      const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 2, rowsPerThread: w.tq >= 64 ? 2 : 1 };
       return s;
     }
     case 'conv_transpose':

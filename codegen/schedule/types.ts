@@ -46,13 +46,14 @@ export interface ReduceSchedule {
 }
 
 /**
- * Attention: a workgroup handles `rows` query rows of one (batch, head); each invocation owns one
- * query row and streams keys in chunks of `kvTile` with an online softmax.
+ * Attention: a workgroup of `rows` invocations handles rows·rowsPerThread query rows of one
+ * leading index; keys are streamed in chunks of `kvTile` with an online softmax.
  */
 export interface AttentionSchedule {
   readonly kind: 'attention';
   readonly rows: number;
   readonly kvTile: number;
+  readonly rowsPerThread?: number;
 }
 
 export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | StructuralSchedule;

@@ -126,6 +126,8 @@ export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | Redu
 
 /** Canonical serialisation: stable key order, so equal workloads give equal strings. */
 export function canonicalJson(x: unknown): string {
+  // JSON has no infinities, NaN or -0: spell them out so distinct workloads never share a key.
+  if (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0))) return JSON.stringify(Object.is(x, -0) ? '-0' : String(x));
   if (x === null || typeof x !== 'object') return JSON.stringify(x);
   if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
   const o = x as Record<string, unknown>;

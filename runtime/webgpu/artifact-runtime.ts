@@ -135,6 +135,22 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Map<string, U
   return tensors;
 }
 
+/**
+ * A weight's slice in the plan may be longer than its values (vitc rounds slices up to 16 bytes);
+ * the file holds only the values, so shorter tensors are zero-padded to their slice.
+ */
+function padToSlices(plan: ExecutionPlan, weights: Map<string, Uint8Array>): Map<string, Uint8Array> {
+  for (const w of plan.weights) {
+    const bytes = weights.get(w.key);
+    if (bytes && bytes.byteLength < w.size) {
+      const padded = new Uint8Array(w.size);
+      padded.set(bytes);
+      weights.set(w.key, padded);
+    }
+  }
+  return weights;
+}
+
 function checkManifest(manifest: unknown, where: string): ArtifactManifest {
   const m = manifest as Partial<ArtifactManifest> | null;
   if (!m || typeof m !== 'object' || m.format !== MANIFEST_FORMAT) {
@@ -211,7 +227,7 @@ export async function loadArtifact(base: string | URL, options: LoadOptions = {}
   const [weightBytes, ...programBytes] = await Promise.all([load(manifest.weights), ...programFiles.map(load)]);
   const text = new Map(programFiles.map((f, i) => [f, new TextDecoder().decode(programBytes[i])]));
   const sources = new Map(plan.programs.map((p) => [p.id, p.file ? text.get(p.file)! : p.source!]));
-  const weights = parseSafetensors(weightBytes!, files.where(manifest.weights));
+  const weights = padToSlices(plan, parseSafetensors(weightBytes!, files.where(manifest.weights)));
 
   const own = options.device ? undefined : await acquire(plan, options);
   const device = options.device ?? own!.device;

@@ -1,13 +1,9 @@
-/** mulberry32: a tiny seeded PRNG so tests draw the same "random" data on every run. */
+import { Rng } from './prng.js';
+
+/** A seeded uniform [0, 1) generator as a plain function (the one mulberry32 lives in prng.ts). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export function randInt(r: () => number, lo: number, hi: number): number {

@@ -128,7 +128,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[])
 
     test('attention kernel: heads read from a packed QKV layout, bias, odd lengths, several tiles', async () => {
       const r = rng(6);
-      for (const kvTile of [1, 4, 7]) {
+      for (const [kvTile, rowsPerThread] of [[1, 1], [4, 2], [7, 3]] as const) {
         const [B, T, H, D] = [2, randInt(r, 1, 13), 2, 8];
         const qkv = randomFloats(r, B * T * 3 * H * D);
         const bias = randomFloats(r, H * T * T);
@@ -161,7 +161,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[])
             ],
             output: { view: permute(contiguousView([B, T, H, D]), [0, 2, 1, 3]) },
           },
-          { kind: 'attention', rows: 8, kvTile },
+          { kind: 'attention', rows: 8, kvTile, rowsPerThread },
           'attn',
         );
         const at = (b: number, t: number, p: number, h: number, d: number) => qkv[(((b * T + t) * 3 + p) * H + h) * D + d]!;
@@ -179,7 +179,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[])
               const z = e.reduce((a, v) => a + v, 0);
               for (let d = 0; d < D; d++) want[((b * T + i) * H + h) * D + d] = e.reduce((a, p, j) => a + (p / z) * at(b, j, 2, h, d), 0);
             }
-        close(await runKernel(device, k, [qkv, qkv, qkv, bias]), want, `attention T=${T} kvTile=${kvTile}`);
+        close(await runKernel(device, k, [qkv, qkv, qkv, bias]), want, `attention T=${T} kvTile=${kvTile} rowsPerThread=${rowsPerThread}`);
       }
     });
   });

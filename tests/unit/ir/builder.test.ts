@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GraphBuilder } from '../../../ir/builder.js';
 import { VitcError } from '../../../ir/errors.js';
-import { Add, MatMul, Relu } from '../../../ir/ops/index.js';
+import { Add, Gelu, MatMul, Relu } from '../../../ir/ops/index.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { tensorType } from '../../../ir/types.js';
 import { verifyGraph } from '../../../ir/verify.js';
@@ -46,4 +46,12 @@ test('matmul reference broadcasts batch axes and promotes 1-D operands', () => {
   const [v] = MatMul.reference([Tensor.f32([3], [1, 2, 3]), Tensor.f32([3], [4, 5, 6])], {});
   assert.deepEqual(v!.shape, []);
   assert.equal(v!.get(0), 32);
+});
+
+test('attributes with defaults may be left out and are filled in', () => {
+  const b = new GraphBuilder('g');
+  const x = b.input('x', tensorType('f32', [2]));
+  b.output(b.add1(Gelu, [x], {}), 'y');
+  const g = b.build();
+  assert.equal((g.nodes[0]!.attrs as { approximate: string }).approximate, 'none');
 });

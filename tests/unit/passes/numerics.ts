@@ -4,18 +4,9 @@ import { isFloat } from '../../../ir/dtype.js';
 import type { Graph } from '../../../ir/graph.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { runReference } from '../../../runtime/reference/interpreter.js';
+import { rng } from '../../helpers/random.js';
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Uniform values in [-2, 2) for floats, small integers otherwise; symbols bound to `batch`. */
 export function randomTensor(dtype: Tensor['dtype'], shape: readonly number[], next: () => number): Tensor {
