@@ -1,4 +1,5 @@
 import { fail } from '../ir/errors.js';
+import { AttnToConv } from './attn-to-conv.js';
 import { Canonicalize } from './canonicalize.js';
 import { Cse } from './cse.js';
 import { Dce } from './dce.js';
@@ -13,7 +14,7 @@ import { SandwichFuse } from './sandwich-fuse.js';
 export type PassRegistry = ReadonlyMap<string, PassDef>;
 
 /** Every pass, keyed by its pipeline name. A new pass is one file plus one line here. */
-export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention, SandwichFuse, LowtentionFuse]);
+export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention, SandwichFuse, LowtentionFuse, AttnToConv]);
 
 export function buildPassRegistry(passes: readonly PassDef[]): PassRegistry {
   const m = new Map<string, PassDef>();
