@@ -1,9 +1,11 @@
+import { fail } from '../ir/errors.js';
 import { isOp, type Node, type Value } from '../ir/graph.js';
 import { Conv, ConvTranspose } from '../ir/ops/conv.js';
 import { DwPointwiseConv } from '../ir/ops/dw-pointwise-conv.js';
 import { Slice, sliceRanges } from '../ir/ops/slice.js';
 import { Tensor } from '../ir/tensor.js';
 import { FoldBatchNorm } from './fold-batchnorm.js';
+import { opt } from './options.js';
 import { definePass } from './pass.js';
 import { type RewritePattern, type RewriteSite, rewriteGraph } from './rewrite.js';
 import { isPointwiseConv } from './structural/match-cascaded.js';
@@ -19,16 +21,20 @@ import { isPointwiseConv } from './structural/match-cascaded.js';
 export const LowtentionFuse = definePass({
   name: 'lowtention-fuse',
   summary: 'fuse depthwise conv + 1x1 conv, and a crop into its transposed convolution',
-  options: {},
+  options: {
+    strict: opt.flag('fail when the graph has no depthwise + 1x1 conv pair and no cropped transposed convolution'),
+  },
   requires: ['static-shapes'],
   establishes: ['batchnorm-folded', 'no-dead-code'],
   preserves: ['static-shapes'],
-  run: (g, _o, ctx) => {
+  run: (g, o, ctx) => {
     let pairs = 0;
     let crops = 0;
     const out = rewriteGraph(FoldBatchNorm.run(g, {}, ctx), [DW_POINTWISE, CROP_INTO_CONV_TRANSPOSE], {
       onApply: (p) => (p === DW_POINTWISE.name ? pairs++ : crops++),
     });
+    if (o.strict && pairs + crops === 0)
+      fail('no lowtention found: no depthwise conv feeding (as its only use) a 1x1 conv, and no transposed convolution followed by a spatial crop');
     if (pairs + crops > 0) ctx.remark(`${pairs} depthwise + 1x1 conv pair(s) fused, ${crops} crop(s) folded into transposed convolutions`);
     return out;
   },
