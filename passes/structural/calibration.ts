@@ -24,7 +24,7 @@ export function calibrationInputs(g: Graph, file: string | undefined, samples: n
   if (file === undefined) {
     if (item.join(',') !== '1,28,28') throw new VitcError(`no calibration file given (calib=FILE.npy) and the bundled MNIST digits do not fit input '${input.name}' [${shape.join(',')}]`);
     const set = readMnistTestSet(join(packageRoot(), 'tests', 'fixtures'));
-    count = Math.min(samples, set.count);
+    count = Math.min(wholeBatches(samples, batch), set.count);
     data = mnistBatch(set, 0, count);
   } else {
     let bytes: Uint8Array;
@@ -36,9 +36,10 @@ export function calibrationInputs(g: Graph, file: string | undefined, samples: n
     const t = readNpy(bytes, file);
     if (t.dtype !== 'f32' || t.shape.slice(1).join(',') !== item.join(','))
       throw new VitcError(`calibration data is ${t.dtype}[${t.shape.join(',')}], expected f32[N,${item.join(',')}] for input '${input.name}'`, { file });
-    count = Math.min(samples, t.shape[0]!);
+    count = Math.min(wholeBatches(samples, batch), t.shape[0]!);
     data = t.data as Float32Array;
   }
+  // Only the last chunk can be short (the data ran out); its missing rows are zeros.
   const out: Map<string, Tensor>[] = [];
   for (let s = 0; s < count; s += batch) {
     const chunk = new Float32Array(batch * per);
@@ -46,4 +47,9 @@ export function calibrationInputs(g: Graph, file: string | undefined, samples: n
     out.push(new Map([[input.name!, new Tensor('f32', [batch, ...item], chunk)]]));
   }
   return out;
+}
+
+/** `samples` rounded up to whole batches, so no calibration batch is padded while data remains. */
+function wholeBatches(samples: number, batch: number): number {
+  return Math.ceil(samples / batch) * batch;
 }
