@@ -5,10 +5,12 @@ import { FoldBatchNorm } from './fold-batchnorm.js';
 import { opt } from './options.js';
 import { definePass } from './pass.js';
 import { type RewritePattern, rewriteGraph } from './rewrite.js';
+import { BATCHNORM_INTO_NEXT_LINEAR } from './structural/batchnorm-into-linear.js';
 import { cascadedCandidate, matchCascaded } from './structural/match-cascaded.js';
 
 /**
- * EfficientViT's sandwich blocks, fused for memory traffic. BatchNorms fold into their convs;
+ * EfficientViT's sandwich blocks, fused for memory traffic. BatchNorms fold into their convs
+ * (and the classifier's BatchNorm1d into the linear layer after it);
  * each cascaded group attention (per head: slice + previous head, 1x1 q/k/v conv, depthwise
  * filter of q, biased softmax attention; then ReLU, concat and the 1x1 projection) becomes one
  * `cascaded_attention` op, which the WebGPU target runs as one dispatch per block with the heads
@@ -58,7 +60,7 @@ export const SandwichFuse = definePass({
         return [site.add1(CascadedAttention, inputs, { heads: m.heads, key_dim: m.keyDim, kernels: m.kernels, scale: m.scale, activation: m.activation }, { name: n.name, loc: n.loc })];
       },
     };
-    const out = rewriteGraph(folded, [pattern]);
+    const out = rewriteGraph(folded, [pattern, BATCHNORM_INTO_NEXT_LINEAR]);
     for (const miss of misses) ctx.remark(`not fused: ${miss}`);
     if (o.strict && fused === 0)
       fail(misses.length ? `no cascaded group attention matched: ${misses.join('; ')}` : 'no cascaded group attention found (no 1x1 convolution of a channel concatenation)');

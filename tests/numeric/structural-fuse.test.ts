@@ -80,7 +80,7 @@ async function checkFixture(file: string, pass: string, structure: (before: WebG
 for (const m of [0, 1, 2, 3, 4, 5])
   test(`sandwich-fuse on efficientvit_m${m}: matches onnxruntime (reference, llvmpipe); one kernel per cascaded group attention, two per FFN, one per depthwise conv + residual`, async () => {
     await checkFixture(`efficientvit_m${m}.onnx`, 'sandwich-fuse', (unfused, fused, graph) => {
-      assert.ok(!graph.nodes.some((n) => n.op.name === 'batch_norm' && /stages/.test(n.name ?? '')), 'a BatchNorm is left inside the stages');
+      assert.ok(!graph.nodes.some((n) => n.op.name === 'batch_norm'), 'a BatchNorm is left');
       const attention = graph.nodes.filter((n) => n.op.name === 'cascaded_attention').length;
       assert.ok(attention > 0);
       // Every sandwich block (the first in each stage after patch merging is one too): dw+res, FFN(2), CGA(+res), dw+res, FFN(2).
