@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
-import { planTraffic } from '../../codegen/plan/traffic.js';
-import { compileWebGpu } from '../../compiler/compile-webgpu.js';
+import { bytesMoved } from '../../codegen/emit-webgpu.js';
+import { compileWebGpu, type WebGpuCompileResult } from '../../compiler/compile-webgpu.js';
 import type { Graph } from '../../ir/graph.js';
 import { importOnnxFile } from '../../ir/onnx/import.js';
 import { FIXTURES } from '../helpers/paths.js';
@@ -16,7 +16,7 @@ import { vitcWebGpuParticipant } from './peers/vitc-webgpu.js';
  * The structural passes' benchmark (a script, not a test):
  *   node dist/tests/bench/structural.js [--rounds N] [--no-ort] [model.onnx ...]
  * For every EfficientViT (sandwich-fuse) and LowFormer (lowtention-fuse) fixture, or the given
- * models: dispatches and bytes bound per inference without and with the pass, and ms/img on
+ * models: dispatches and bytes moved per inference (as `vitc compile --stats` counts them) without and with the pass, and ms/img on
  * llvmpipe for vitc unfused, vitc fused and onnxruntime-web's WebGPU EP, measured in alternating
  * rounds (median). Prints a Markdown table on stdout, progress on stderr.
  */
@@ -40,8 +40,9 @@ for (const path of models) {
   const pass = passFor(path);
   const fuse = (g: Graph, batch: number) => applyPipeline(g, `infer-shapes{batch=${batch}},${pass}`);
   const g = importOnnxFile(path);
-  const before = planTraffic(compileWebGpu(g).kernelPlan);
-  const after = planTraffic(compileWebGpu(fuse(g, 1)).kernelPlan);
+  const traffic = (c: WebGpuCompileResult) => ({ dispatches: c.plan.dispatches.length, bytes: bytesMoved(c) });
+  const before = traffic(compileWebGpu(g));
+  const after = traffic(compileWebGpu(fuse(g, 1)));
   const participants: Participant[] = [vitcWebGpuParticipant(source, 'vitc'), vitcWebGpuParticipant(source, `vitc+${pass}`, fuse)];
   if (withOrt) participants.push(ortWebGpuParticipant(source, 'jsep'));
   const { model, reference } = await prepareModel({ name: basename(path, '.onnx'), path }, true);
@@ -54,6 +55,6 @@ for (const path of models) {
   log(rows.at(-1)!);
 }
 console.log(`llvmpipe (${source.description}); ${rounds} alternating rounds, median ms/img; load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)} (2 cores shared: noisy)\n`);
-console.log('| model | pass | dispatches | MB bound | vitc ms/img | vitc+pass ms/img | ort-webgpu ms/img | max abs err vs ORT-node (vitc / fused / ort-web) |');
+console.log('| model | pass | dispatches | MB moved | vitc ms/img | vitc+pass ms/img | ort-webgpu ms/img | max abs err vs ORT-node (vitc / fused / ort-web) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
