@@ -29,7 +29,10 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const LOWER = 'canonicalize,fold-constants,fuse-attention,fold-constants,canonicalize,cse,dce';
 const set = readMnistTestSet(FIXTURES);
 const model = importOnnxFile(join(FIXTURES, 'mnist_vit.onnx'));
-const { device, release } = await acquireDevice({ adapter: 'llvmpipe', maxLimits: true, timestamps: false });
+// Keep the whole acquisition referenced: it holds the Dawn instance, which must outlive the device
+// (the calibration's garbage collections otherwise collect it and Dawn aborts on a futex error).
+const acquired = await acquireDevice({ adapter: 'llvmpipe', maxLimits: true, timestamps: false });
+const device = acquired.device;
 const load0 = loadavg()[0]!;
 
 function flopsPerImage(g: Graph): number {
@@ -39,16 +42,23 @@ function flopsPerImage(g: Graph): number {
 }
 
 const rows: string[] = [];
+/**
+ * Finished executors stay referenced until the end (as in webgpu-vs-ort.test.ts): a second
+ * executor on the device hung in Dawn (futex wait) when the first one could be collected.
+ */
+const finished: unknown[] = [];
 for (const t of configs) {
   const remarks: string[] = [];
   const pipeline = `infer-shapes{batch=${batch}},${LOWER}${t === undefined ? '' : `,attn-to-conv{auto threshold=${t} samples=64}`}`;
   const g = applyPipeline(model, pipeline, remarks);
   for (const r of remarks) log(r.trim());
   const folded = remarks.filter((r) => /→ conv/.test(r)).map((r) => /attention layer (\d+)/.exec(r)![1]);
+  log(`${t === undefined ? 'baseline' : `threshold ${t}`}: compiling`);
   const compiled = compileWebGpu(g, { batch });
   const ex = await createExecutor(device, compiled.plan, compiled.sources, compiled.weights);
   const input = compiled.plan.inputs[0]!.name;
   const output = compiled.plan.outputs[0]!.name;
+  log(`${t === undefined ? 'baseline' : `threshold ${t}`}: running ${images} images`);
   let correct = 0;
   const ms: number[] = [];
   await ex.run({ [input]: mnistBatch(set, 0, batch) });
@@ -62,13 +72,14 @@ for (const t of configs) {
     }
   }
   ex.destroy();
+  finished.push(ex);
   ms.sort((a, b) => a - b);
   rows.push(
     `| ${t === undefined ? 'baseline' : `auto threshold=${t}`} | ${folded.length ? folded.join(',') : '–'} | ${((100 * correct) / images).toFixed(2)}% | ${(flopsPerImage(g) / 1e6).toFixed(3)} | ${ms[ms.length >> 1]!.toFixed(3)} |`,
   );
   log(rows.at(-1)!);
 }
-release();
+acquired.release();
 console.log(`MNIST ViT (tests/fixtures/mnist_vit.onnx), first ${images} bundled test digits, llvmpipe, batch ${batch}; load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)} (2 shared cores: ms are noisy)\n`);
 console.log('| configuration | layers folded | accuracy | MFLOPs/img | ms/img |');
 console.log('|---|---|---|---|---|');
