@@ -19,6 +19,7 @@ export interface CompileOptions {
   readonly adapter?: string;
   readonly pipeline?: string;
   readonly stats?: boolean;
+  readonly calib?: string;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface CompileOptions {
  */
 export async function compileCommand(model: string, opts: CompileOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, COMPILE_TARGETS, 'compile');
-  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', opts.calib ? { calib: opts.calib } : {});
   const batch = chooseBatch(graphInputs(graph), opts.batch, undefined);
   const name = basename(model, extname(model));
   switch (target) {
