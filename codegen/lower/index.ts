@@ -6,9 +6,12 @@ import { lowerCascadedAttention } from './cascaded-attention.js';
 import { lowerConvTranspose } from './conv-transpose.js';
 import { lowerDwPointwise } from './dw-pointwise.js';
 import { lowerElementwise } from './elementwise.js';
+import { lowerGather } from './gather.js';
 import { lowerMatmul } from './matmul.js';
 import { lowerReduce } from './reduce.js';
 import { lowerRow } from './row.js';
+import { lowerScatterAdd } from './scatter-add.js';
+import { lowerTopK } from './top-k.js';
 
 /** Lowers a workload with a schedule of its class into a kernel. */
 export function lowerWorkload(w: Workload, s: Schedule, name: string): Kernel {
@@ -30,5 +33,11 @@ export function lowerWorkload(w: Workload, s: Schedule, name: string): Kernel {
       return lowerCascadedAttention(w, s as Extract<Schedule, { kind: 'cascaded_attention' }>, name);
     case 'dw_pointwise':
       return lowerDwPointwise(w, s as Extract<Schedule, { kind: 'dw_pointwise' }>, name);
+    case 'top_k':
+      return lowerTopK(w, s as Extract<Schedule, { kind: 'top_k' }>, name);
+    case 'gather':
+      return lowerGather(w, s as Extract<Schedule, { kind: 'gather' }>, name);
+    case 'scatter_add':
+      return lowerScatterAdd(w, s as Extract<Schedule, { kind: 'scatter_add' }>, name);
   }
 }

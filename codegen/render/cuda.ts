@@ -282,11 +282,16 @@ export function cudaParamType(b: KBuffer): string {
   return `${b.access === 'read' ? 'const ' : ''}${elementType(b)}*`;
 }
 
+/** Threads per SM the launch bounds ask ptxas to keep resident (see CUDA_KERNEL_TEMPLATE). */
+const RESIDENT_THREADS_PER_SM = 512;
+
 /** `extern "C" __global__ void ... name(params)`: the definition's head and the launcher's prototype. */
 export function cudaSignature(k: Kernel): string {
+  const threads = k.workgroupSize[0] * k.workgroupSize[1] * k.workgroupSize[2];
   return signatureTemplate({
     name: identifier(k.name),
-    threads: k.workgroupSize[0] * k.workgroupSize[1] * k.workgroupSize[2],
+    threads,
+    minBlocks: Math.max(1, Math.floor(RESIDENT_THREADS_PER_SM / threads)),
     params: k.buffers.map((b) => ({ type: cudaParamType(b), name: identifier(b.name) })),
   });
 }

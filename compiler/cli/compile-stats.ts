@@ -45,6 +45,33 @@ export function cudaStats(name: string, c: CudaCompileResult): CompileStats {
   };
 }
 
+/**
+ * The block a graph node belongs to, from its exported name: the path up to the first run of
+ * numbered components ("/encoder/layers/encoder_layer_3", "/blocks/blocks.3", "/features/1/0").
+ * Only a reading aid for --stats (names carry no meaning elsewhere in vitc).
+ */
+export function blockOfNodeName(name: string): string | undefined {
+  const parts = name.split('/').slice(0, -1);
+  // A numbered component ends in an index: "3", "blocks.3", "encoder_layer_3" (not "norm1").
+  const numbered = (p: string) => /(^|[._])\d+$/.test(p);
+  const first = parts.findIndex(numbered);
+  if (first < 0) return undefined;
+  let end = first;
+  while (end + 1 < parts.length && numbered(parts[end + 1]!)) end++;
+  return parts.slice(0, end + 1).join('/');
+}
+
+/** Dispatches per numbered block, in order of first appearance; a kernel counts for a block when all its nodes are in it. */
+export function dispatchesPerBlock(kernels: CompileStats['kernels']): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const k of kernels) {
+    const blocks = new Set(k.nodes.map(blockOfNodeName));
+    const [only] = blocks;
+    if (blocks.size === 1 && only !== undefined) out.set(only, (out.get(only) ?? 0) + 1);
+  }
+  return out;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
@@ -67,8 +94,18 @@ export function formatCompileStats(s: CompileStats): string {
     `bytes moved per inference: ${count(s.bytesMoved)} (${mib(s.bytesMoved)}; every binding of every dispatch)`,
     `arena: ${count(memory.arenaBytes)} bytes, liveness lower bound ${count(memory.arenaLowerBound)} bytes (${ratio.toFixed(2)}×)`,
     `weights: ${count(memory.weightsBytes)} bytes; inputs and outputs: ${count(memory.ioBytes)} bytes`,
-    'kernels:',
   ];
+  const perBlock = dispatchesPerBlock(s.kernels);
+  if (perBlock.size > 0) {
+    const counts = [...perBlock.values()];
+    // Short names (the last component) unless two blocks share one.
+    const short = (b: string) => b.slice(b.lastIndexOf('/') + 1);
+    const shorts = [...perBlock.keys()].map(short);
+    const unique = new Set(shorts).size === shorts.length;
+    const listed = [...perBlock].map(([b, n]) => `${unique ? short(b) : b} ${n}`).join(', ');
+    lines.push(`dispatches per block (by node names): at most ${Math.max(...counts)} over ${perBlock.size} blocks; ${listed}`);
+  }
+  lines.push('kernels:');
   const width = Math.max(4, ...s.kernels.map((k) => k.task.length));
   const programWidth = Math.max(13, ...s.kernels.map((k) => k.program.length));
   lines.push(`  ${'#'.padStart(3)}  ${'task'.padEnd(width)}  ${'program'.padEnd(programWidth)}  ${'schedule'.padEnd(13)}  nodes fused`);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VitcError } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
@@ -15,6 +15,16 @@ export function modelKind(path: string): ModelKind {
     throw new VitcError('is a folder without manifest.json: expected an .onnx or .vir file or a compiled artifact folder', { file: path });
   }
   return path.endsWith('.vir') ? 'vir' : 'onnx';
+}
+
+/** The `format` field of an artifact folder's manifest.json, or undefined where it has none. */
+export function artifactFormat(dir: string): string | undefined {
+  try {
+    const format = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { format?: unknown }).format;
+    return typeof format === 'string' ? format : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VitcError } from '../../ir/errors.js';
+import { isSystemError, systemErrorText } from './system-errors.js';
 
 /*
  * Outputs appear whole or not at all: everything is written under temporary names in the
@@ -25,7 +26,7 @@ export function writeFilesAtomically(dir: string, files: ReadonlyMap<string, str
     for (const w of written) renameSync(w.tmp, w.final);
   } catch (e) {
     for (const w of written) rmSync(w.tmp, { force: true });
-    throw new VitcError(`cannot write output: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir });
+    throw cannotWrite(dir, e);
   }
   return written.map((w) => w.final);
 }
@@ -34,4 +35,24 @@ export function writeFilesAtomically(dir: string, files: ReadonlyMap<string, str
 export function safeFileName(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._-]/g, '_');
   return s === '' || s === '.' || s === '..' ? `_${s}` : s;
+}
+
+/**
+ * A file-system failure while writing an output, reported against the path the user gave (the
+ * writers' temporary names mean nothing to them); anything else is passed on unchanged.
+ */
+export function cannotWrite(output: string, e: unknown): unknown {
+  if (!isSystemError(e)) return e;
+  // mkdir -p over a path with a file in the middle reports EEXIST, which reads as nonsense.
+  if (e.code === 'EEXIST' && e.syscall === 'mkdir') return new VitcError('cannot write output: a path component is a file, not a folder', { file: output });
+  return new VitcError(`cannot write output: ${systemErrorText(e)}`, { file: output });
+}
+
+/** Runs a writer of `output`, turning its file-system failures into one clear VitcError. */
+export async function writingOutput<T>(output: string, write: () => T | Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    throw cannotWrite(output, e);
+  }
 }

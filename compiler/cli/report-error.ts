@@ -5,6 +5,7 @@ import { CommanderError } from 'commander';
 import { CheckFailed, VitcError } from '../../ir/errors.js';
 import { WebGpuRuntimeError } from '../../runtime/webgpu/executor.js';
 import type { PassFailure } from '../pass-manager.js';
+import { isSystemError, systemErrorText } from './system-errors.js';
 
 /** Exit statuses of every vitc program. */
 export const EXIT = {
@@ -76,30 +77,6 @@ function stackText(e: unknown): string {
   for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 5; cur = cur.cause, depth++)
     out += `${depth ? 'caused by: ' : ''}${cur.stack ?? `${cur.name}: ${cur.message}`}\n`;
   return out;
-}
-
-interface SystemError extends Error {
-  readonly code: string;
-  readonly syscall?: string;
-  readonly path?: string;
-}
-
-function isSystemError(e: unknown): e is SystemError {
-  return e instanceof Error && typeof (e as Partial<SystemError>).code === 'string' && typeof (e as Partial<SystemError>).syscall === 'string';
-}
-
-const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory, expected a file',
-  ENOTDIR: 'a path component is not a directory',
-  EEXIST: 'already exists',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-};
-
-function systemErrorText(e: SystemError): string {
-  return SYSTEM_ERRORS[e.code] ?? `${e.code} (${e.syscall})`;
 }
 
 /** The failing pass's input graph as a .vir file in the temp folder, or undefined if that fails too. */

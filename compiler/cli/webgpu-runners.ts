@@ -18,6 +18,8 @@ import type { TensorSpec } from './tensor-specs.js';
 
 export interface WebGpuRunner extends ModelRunner {
   readonly adapter: AdapterFingerprint;
+  /** The device it runs on (released by close()). */
+  readonly device: GPUDevice;
   readonly compiled: WebGpuCompileResult;
   readonly compileMs: number;
 }
@@ -40,6 +42,7 @@ export async function webGpuRunner(g: Graph, opts: { adapter: string; batch: num
     return {
       description: describeAdapterUse(acquired.fingerprint),
       adapter: acquired.fingerprint,
+      device: acquired.device,
       compiled,
       compileMs,
       inputs: compiled.plan.inputs.map(planSpec),

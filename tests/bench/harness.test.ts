@@ -40,7 +40,7 @@ describe('measureModel', () => {
   it('measures first inference one by one, then alternates participants every round, rotating the start', async () => {
     const w = world();
     const ps = ['a', 'b', 'c'].map((n) => w.participant(n, { runMs: 1 }));
-    const r = await measureModel(model(), ps, { rounds: 3, warmup: 1, budgetMs: 1e9, now: w.now });
+    const r = await measureModel(model(), ps, { rounds: 3, warmup: 1, budgetMs: 1e9, now: w.now, settle: false });
     assert.deepEqual(w.calls, [
       'a:setup', 'a', 'b:setup', 'b', 'c:setup', 'c', // first inference
       'a', 'b', 'c', // warm-up (round 0)
@@ -53,7 +53,7 @@ describe('measureModel', () => {
 
   it('reports setup, first run and per-image statistics from the clock', async () => {
     const w = world();
-    const r = await measureModel(model(4), [w.participant('a', { setupMs: 50, runMs: 8 })], { rounds: 5, warmup: 0, budgetMs: 1e9, now: w.now });
+    const r = await measureModel(model(4), [w.participant('a', { setupMs: 50, runMs: 8 })], { rounds: 5, warmup: 0, budgetMs: 1e9, now: w.now, settle: false });
     const a = r.participants[0]!;
     assert.equal(a.setupMs, 50);
     assert.equal(a.firstRunMs, 8);
@@ -65,10 +65,10 @@ describe('measureModel', () => {
 
   it('stops starting rounds once the time budget is spent, after at least one', async () => {
     const w = world();
-    const r = await measureModel(model(), [w.participant('a', { runMs: 10 }), w.participant('b', { runMs: 15 })], { rounds: 100, warmup: 0, budgetMs: 60, now: w.now });
+    const r = await measureModel(model(), [w.participant('a', { runMs: 10 }), w.participant('b', { runMs: 15 })], { rounds: 100, warmup: 0, budgetMs: 60, now: w.now, settle: false });
     // Each round costs 25 ms: rounds start at 0, 25, 50 and none at 75.
     assert.equal(r.rounds, 3);
-    const one = await measureModel(model(), [w.participant('c', { runMs: 1000 })], { rounds: 100, warmup: 0, budgetMs: 0, now: w.now });
+    const one = await measureModel(model(), [w.participant('c', { runMs: 1000 })], { rounds: 100, warmup: 0, budgetMs: 0, now: w.now, settle: false });
     assert.equal(one.rounds, 1);
   });
 
@@ -77,7 +77,7 @@ describe('measureModel', () => {
     const r = await measureModel(
       model(),
       [w.participant('bad', { runMs: 1, failSetup: true }), w.participant('flaky', { runMs: 1, failAtRun: 3 }), w.participant('good', { runMs: 1 })],
-      { rounds: 4, warmup: 0, budgetMs: 1e9, now: w.now },
+      { rounds: 4, warmup: 0, budgetMs: 1e9, now: w.now, settle: false },
     );
     const [bad, flaky, good] = r.participants;
     assert.match(bad!.error!, /bad cannot start/);
@@ -96,7 +96,7 @@ describe('measureModel', () => {
       rounds: 1,
       warmup: 0,
       budgetMs: 1e9,
-      now: w.now,
+      now: w.now, settle: false,
       reference,
     });
     const [right, wrong] = r.participants;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../../ir/tensor.js';
 import { compareTensors, type Difference } from '../../runtime/compare.js';
+import { keepEventLoopAlive, waitUntilIdle, type IdleOptions } from './process-quiet.js';
 import { summarize, type Summary } from './stats.js';
 
 /*
@@ -32,6 +33,8 @@ export interface PreparedRun {
   release(): Promise<void>;
   /** What the participant ended up running on, as the runtime reports it (adapter description). */
   readonly device?: string;
+  /** Part of setup spent in an ahead-of-time compiler (vitc's import, passes and codegen), if it has one. */
+  readonly compileMs?: number;
 }
 
 /** One contender. Measured per model: setup(model), then run() repeatedly. */
@@ -59,6 +62,11 @@ export interface MeasureOptions {
   readonly log?: (line: string) => void;
   /** Clock in ms (tests pass a fake one). */
   readonly now?: () => number;
+  /**
+   * Before warm-up, wait for the process to go quiet (background wasm and shader compilers);
+   * false skips the wait (tests). See process-quiet.ts.
+   */
+  readonly settle?: IdleOptions | false;
 }
 
 export interface OutputCheck {
@@ -73,6 +81,8 @@ export interface ParticipantResult {
   /** Set when setup or a run threw; timings then cover only what finished. */
   readonly error?: string;
   readonly setupMs?: number;
+  /** Part of setupMs spent compiling ahead of time (vitc only). */
+  readonly compileMs?: number;
   readonly firstRunMs?: number;
   /** Timed runs in ms per run (not per image). */
   readonly runsMs: readonly number[];
@@ -100,12 +110,29 @@ interface Live {
 
 /** Measures all participants on one model; never throws for a participant's failure. */
 export async function measureModel(model: BenchModel, participants: readonly Participant[], opts: MeasureOptions): Promise<ModelResult> {
+  const release = keepEventLoopAlive();
+  try {
+    return await measure(model, participants, opts);
+  } finally {
+    release();
+  }
+}
+
+async function measure(model: BenchModel, participants: readonly Participant[], opts: MeasureOptions): Promise<ModelResult> {
   const log = opts.log ?? (() => {});
   const now = opts.now ?? (() => performance.now());
   const live: Live[] = participants.map((p) => ({ p, runsMs: [], checks: [] }));
 
-  // Time to first inference, one participant after the other (a cold start cannot alternate).
+  const settle = async (): Promise<void> => {
+    if (opts.settle === false) return;
+    const { waitedMs, idle } = await waitUntilIdle(opts.settle);
+    if (waitedMs > 1000 || !idle) log(`${model.name}: ${idle ? 'process quiet' : 'process still busy'} after ${fmt(waitedMs)} ms of background work`);
+  };
+
+  // Time to first inference, one participant after the other (a cold start cannot alternate),
+  // each starting on a quiet process: not while V8 still optimises the previous one's wasm.
   for (const l of live) {
+    await settle();
     log(`${model.name}: ${label(l.p)}: setup and first inference`);
     const t0 = now();
     try {
@@ -115,7 +142,8 @@ export async function measureModel(model: BenchModel, participants: readonly Par
       const out = await l.prepared.run(model.inputs);
       l.firstRunMs = now() - t1;
       if (opts.reference) l.checks = checkOutputs(out, opts.reference, opts.rtol ?? 1e-3, opts.atol ?? 1e-3);
-      log(`${model.name}: ${label(l.p)}: setup ${fmt(l.setupMs)} ms, first run ${fmt(l.firstRunMs)} ms on ${l.prepared.device ?? l.p.adapter}`);
+      const compile = l.prepared.compileMs !== undefined ? ` (compile ${fmt(l.prepared.compileMs)} ms)` : '';
+      log(`${model.name}: ${label(l.p)}: setup ${fmt(l.setupMs)} ms${compile}, first run ${fmt(l.firstRunMs)} ms on ${l.prepared.device ?? l.p.adapter}`);
     } catch (e) {
       l.error = errorText(e);
       log(`${model.name}: ${label(l.p)}: FAILED: ${l.error}`);
@@ -137,6 +165,7 @@ export async function measureModel(model: BenchModel, participants: readonly Par
     }
   };
 
+  if (live.some(ok)) await settle();
   for (let r = 0; r < opts.warmup && live.some(ok); r++) await round(r, false);
   const start = now();
   let rounds = 0;
@@ -164,6 +193,7 @@ export async function measureModel(model: BenchModel, participants: readonly Par
       ...(l.prepared?.device !== undefined ? { device: l.prepared.device } : {}),
       ...(l.error !== undefined ? { error: l.error } : {}),
       ...(l.setupMs !== undefined ? { setupMs: l.setupMs } : {}),
+      ...(l.prepared?.compileMs !== undefined ? { compileMs: l.prepared.compileMs } : {}),
       ...(l.firstRunMs !== undefined ? { firstRunMs: l.firstRunMs } : {}),
       runsMs: l.runsMs,
       perImage: summarize(l.runsMs.map((ms) => ms / model.batch)),

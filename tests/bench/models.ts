@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { VitcError } from '../../ir/errors.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { openOrt } from '../../runtime/ort-reference.js';
+import { fixtureModels as fixtureFiles } from '../helpers/fixture-models.js';
 import { FIXTURES, repoPath } from '../helpers/paths.js';
 import type { BenchModel, Tensors } from './harness.js';
+import { ensureExportModules, exportPython } from './export-deps.js';
 import { randomNormalTensor } from './random-inputs.js';
 
 /*
@@ -19,30 +21,31 @@ export const BENCH_MODEL_DIR = repoPath('.bench', 'models');
 /** Models make_bench_models.py knows how to export. */
 export const EXPORTABLE = ['vit_ti16'] as const;
 const EXPORT_SCRIPT = repoPath('tests', 'fixtures', 'make_bench_models.py');
-const INSTALL_HINT = 'apt-get install python3-torch python3-torchvision python3-onnx';
 
 export interface ModelRef {
   readonly name: string;
   readonly path: string;
 }
 
-/** The committed fixtures, smallest first. */
+/**
+ * The committed fixtures, sorted by path: `name.onnx` is called `name`, a model in its own folder
+ * (`vit_external/model.onnx`, with external data) is called after the folder.
+ */
 export function fixtureModels(): ModelRef[] {
-  if (!existsSync(FIXTURES)) return [];
-  return readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.onnx'))
-    .sort()
-    .map((f) => ({ name: f.slice(0, -'.onnx'.length), path: join(FIXTURES, f) }));
+  return fixtureFiles().map((path) => {
+    const rel = relative(FIXTURES, path);
+    return { name: basename(rel) === 'model.onnx' ? dirname(rel) : rel.slice(0, -'.onnx'.length), path };
+  });
 }
 
 /**
  * Resolves --models entries: an exportable name (exported if missing), a fixture name, or a
  * path to an .onnx file.
  */
-export function resolveModels(specs: readonly string[], log: (line: string) => void): ModelRef[] {
+export function resolveModels(specs: readonly string[], log: (line: string) => void, allowInstall = false): ModelRef[] {
   const fixtures = fixtureModels();
   return specs.map((spec) => {
-    if ((EXPORTABLE as readonly string[]).includes(spec)) return ensureExported(spec, log);
+    if ((EXPORTABLE as readonly string[]).includes(spec)) return ensureExported(spec, allowInstall, log);
     const fixture = fixtures.find((f) => f.name === spec);
     if (fixture) return fixture;
     if (spec.endsWith('.onnx') && existsSync(spec)) return { name: basename(spec, '.onnx'), path: resolve(spec) };
@@ -52,19 +55,18 @@ export function resolveModels(specs: readonly string[], log: (line: string) => v
   });
 }
 
-/** Runs make_bench_models.py when the model is not in .bench/models yet. */
-function ensureExported(name: string, log: (line: string) => void): ModelRef {
+/** Runs make_bench_models.py when the model is not in .bench/models yet (installing its Python packages if allowed). */
+function ensureExported(name: string, allowInstall: boolean, log: (line: string) => void): ModelRef {
   const path = join(BENCH_MODEL_DIR, `${name}.onnx`);
   if (existsSync(path)) return { name, path };
-  const python = process.env.VITC_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const python = exportPython();
+  const missing = ensureExportModules(python, allowInstall, log);
+  if (missing) throw new VitcError(`cannot export ${name} into ${BENCH_MODEL_DIR}: ${missing}`);
   log(`${name}: not in ${BENCH_MODEL_DIR}; exporting it with ${python} ${EXPORT_SCRIPT}`);
   const r = spawnSync(python, [EXPORT_SCRIPT, name], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (r.error || r.status !== 0 || !existsSync(path)) {
     const why = r.error ? r.error.message : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new VitcError(
-      `could not export ${name} (${why}). It needs Python 3 with torch, torchvision and onnx: \`${INSTALL_HINT}\`, ` +
-        `then run /usr/bin/python3 ${EXPORT_SCRIPT} (or set VITC_PYTHON to a Python that has them)`,
-    );
+    throw new VitcError(`could not export ${name} (${why}); run ${python} ${EXPORT_SCRIPT} ${name} to see why`);
   }
   return { name, path };
 }

@@ -7,9 +7,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VitcError } from '../../ir/errors.js';
 import { ADAPTER_NAMES, openAdapterSource, type AdapterName, type AdapterSource } from './dawn-adapters.js';
 import { measureModel, type ModelResult, type Participant } from './harness.js';
+import { DEBIAN_PACKAGES } from './export-deps.js';
 import { EXPORTABLE, fixtureModels, prepareModel, resolveModels, type ModelRef } from './models.js';
 import { ortWasmParticipant, ortWebGpuParticipant } from './peers/ort-web.js';
-import { markdownTable } from './table.js';
+import { markdownTable, summaryTable } from './table.js';
+import { vitcParticipant } from './vitc-participant.js';
 
 /*
  * `npm run bench` (node dist/tests/bench/run.js): measures every participant on every model,
@@ -19,10 +21,13 @@ import { markdownTable } from './table.js';
 
 /** Participants by name: per-adapter ones get each chosen adapter, the others run once ('cpu'). */
 const PARTICIPANTS: Record<string, { perAdapter: true; make(source: AdapterSource): Participant } | { perAdapter: false; make(): Participant }> = {
+  vitc: { perAdapter: true, make: (s) => vitcParticipant(s) },
   'ort-webgpu': { perAdapter: true, make: (s) => ortWebGpuParticipant(s, 'jsep') },
   'ort-webgpu-native': { perAdapter: true, make: (s) => ortWebGpuParticipant(s, 'native') },
   'ort-wasm': { perAdapter: false, make: () => ortWasmParticipant() },
 };
+
+const DEFAULT_PARTICIPANTS = ['vitc', 'ort-webgpu', 'ort-wasm'] as const;
 
 interface Options {
   models?: string[];
@@ -32,8 +37,9 @@ interface Options {
   warmup?: number;
   budget?: number;
   quick?: boolean;
-  baseline: string;
+  baseline: string[];
   check: boolean;
+  install: boolean;
   isolate: boolean;
   json?: string;
 }
@@ -58,14 +64,15 @@ async function main(): Promise<void> {
     .description('Measure vitc and its peers (onnxruntime-web WebGPU and wasm EPs) on the same Dawn adapters')
     .option('-m, --models <list>', `models: ${EXPORTABLE.join(', ')}, fixture names (tests/fixtures/*.onnx) or .onnx paths (default: all fixtures and ${EXPORTABLE.join(', ')})`, list())
     .option('-a, --adapters <list>', `Dawn adapters (${ADAPTER_NAMES.join(', ')})`, list(ADAPTER_NAMES), [...ADAPTER_NAMES])
-    .option('-p, --participants <list>', `participants (${Object.keys(PARTICIPANTS).join(', ')})`, list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
+    .option('-p, --participants <list>', `participants (${Object.keys(PARTICIPANTS).join(', ')})`, list(Object.keys(PARTICIPANTS)), [...DEFAULT_PARTICIPANTS])
     .option('-r, --rounds <n>', 'timed rounds per model, at most (default 10; quick 3)', count)
     .option('-w, --warmup <n>', 'untimed rounds after the first inference (default 1)', count)
     .option('-b, --budget <seconds>', 'stop starting timed rounds after this long per model (default 300; quick 30)', count)
     .option('-q, --quick', '3 rounds, 30 s budget; default models: the smallest fixture only')
-    .option('--baseline <name>', 'participant the ratios are taken against', 'ort-webgpu')
+    .option('--baseline <list>', 'participants the ratio columns are taken against', list(Object.keys(PARTICIPANTS)), ['ort-webgpu', 'ort-wasm'])
     .option('--no-check', 'skip comparing outputs with onnxruntime-node')
     .option('--no-isolate', 'measure all models in this process (later models then start with warm shader caches)')
+    .option('--no-install', `never apt-get install ${DEBIAN_PACKAGES.join(', ')} (needed to export ${EXPORTABLE.join(', ')} when missing)`)
     .option('--json <file>', 'also write the raw results as JSON')
     .parse();
   const opts = program.opts<Options>();
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
   const fixtures = fixtureModels();
   const smallest = [...fixtures].sort((a, b) => statSync(a.path).size - statSync(b.path).size)[0];
   const defaultModels = quick ? [smallest?.name ?? EXPORTABLE[0]] : [...fixtures.map((f) => f.name), ...EXPORTABLE];
-  const models = resolveModels(opts.models ?? defaultModels, log);
+  const models = resolveModels(opts.models ?? defaultModels, log, opts.install);
   const rounds = opts.rounds ?? (quick ? 3 : 10);
   // One warm-up even when quick: ORT's second run on a fresh device is still several times slower than the rest.
   const warmup = opts.warmup ?? 1;
@@ -84,8 +91,9 @@ async function main(): Promise<void> {
   const settings: Settings = { ...opts, rounds, warmup, budgetMs };
   const loadBefore = loadavg()[0]!;
   const results: ModelResult[] = [];
-  if (opts.isolate && models.length > 1) {
-    for (const ref of models) results.push(...measureInChild(ref.path, settings));
+  const jobs = opts.isolate ? isolatedJobs(models, settings) : [];
+  if (jobs.length > 1) {
+    for (const job of jobs) results.push(...measureInChild(job));
   } else {
     results.push(...(await measureHere(models, settings, log)));
   }
@@ -96,9 +104,10 @@ async function main(): Promise<void> {
     `\n${cmd}\n` +
       `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
       `rounds ≤ ${rounds} alternating, warm-up ${warmup}, budget ${budgetMs / 1000} s per model\n\n` +
-      `${markdownTable(results, opts.baseline)}\n`,
+      summary(mergeByModel(results), opts.participants) +
+      `${markdownTable(mergeByModel(results), opts.baseline)}\n`,
   );
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results }, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ command: cmd, loadBefore, loadAfter, results: mergeByModel(results) }, null, 2));
 }
 
 interface Settings extends Options {
@@ -133,36 +142,80 @@ async function measureHere(models: readonly ModelRef[], settings: Settings, log:
 }
 
 /**
- * Measures one model in a fresh process. Software adapters keep compiled shaders for the life of
- * the process (a second ORT session on a fresh device starts in 0.4 s instead of 75 s on llvmpipe),
- * so without this only the first model's time-to-first-inference would be a cold start.
+ * One fresh process per model × adapter (the participants without an adapter, like the wasm EP,
+ * join the first adapter's). Both llvmpipe and SwiftShader keep compiled shaders for the life of
+ * a process, and V8 keeps a wasm module it has compiled once (ORT's second session on a fresh
+ * device starts in 0.4 s instead of 75 s): without this only the first model and adapter of a
+ * run would be a cold start.
  */
-function measureInChild(modelPath: string, s: Settings): ModelResult[] {
+function isolatedJobs(models: readonly ModelRef[], s: Settings): Settings[] {
+  const perAdapter = s.participants.filter((p) => PARTICIPANTS[p]!.perAdapter);
+  const others = s.participants.filter((p) => !PARTICIPANTS[p]!.perAdapter);
+  const jobs: Settings[] = [];
+  for (const ref of models) {
+    if (perAdapter.length === 0) {
+      jobs.push({ ...s, models: [ref.path], participants: others });
+      continue;
+    }
+    s.adapters.forEach((adapter, i) => {
+      jobs.push({ ...s, models: [ref.path], adapters: [adapter], participants: i === 0 ? [...perAdapter, ...others] : perAdapter });
+    });
+  }
+  return jobs;
+}
+
+/** Runs one job in a child process (`--no-isolate`) and reads its results back. */
+function measureInChild(job: Settings): ModelResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'vitc-bench-'));
   const json = join(dir, 'result.json');
   try {
     const args = [
       fileURLToPath(import.meta.url),
-      '--models', modelPath,
-      '--adapters', s.adapters.join(','),
-      '--participants', s.participants.join(','),
-      '--rounds', String(s.rounds),
-      '--warmup', String(s.warmup),
-      '--budget', String(s.budgetMs / 1000),
-      '--baseline', s.baseline,
+      '--models', job.models!.join(','),
+      '--adapters', job.adapters.join(','),
+      '--participants', job.participants.join(','),
+      '--rounds', String(job.rounds),
+      '--warmup', String(job.warmup),
+      '--budget', String(job.budgetMs / 1000),
+      '--baseline', job.baseline.join(','),
       '--no-isolate',
       '--json', json,
-      ...(s.check ? [] : ['--no-check']),
+      ...(job.check ? [] : ['--no-check']),
     ];
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new VitcError(`measuring ${modelPath} in a child process failed (exit ${r.status ?? r.signal})`);
+    if (r.status !== 0) throw new VitcError(`measuring ${job.models!.join(',')} in a child process failed (exit ${r.status ?? r.signal})`);
     return (JSON.parse(readFileSync(json, 'utf8')) as { results: ModelResult[] }).results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().then(
+/** vitc next to its peers, one line per model × adapter (only when vitc was measured). */
+function summary(results: readonly ModelResult[], participants: readonly string[]): string {
+  if (!participants.includes('vitc')) return '';
+  return `${summaryTable(results, 'vitc', participants.filter((p) => p !== 'vitc'))}\n\n`;
+}
+
+/** Children report one model × adapter each: one table section per model. */
+function mergeByModel(results: readonly ModelResult[]): ModelResult[] {
+  const merged = new Map<string, ModelResult>();
+  for (const r of results) {
+    const prev = merged.get(r.model);
+    merged.set(r.model, prev ? { ...prev, rounds: Math.max(prev.rounds, r.rounds), participants: [...prev.participants, ...r.participants] } : r);
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Suites with their own tables: `npm run bench -- SUITE [options]`. Without a suite name, the
+ * model benchmark above (vitc against onnxruntime-web per model and adapter).
+ */
+const SUITES: Readonly<Record<string, () => Promise<{ main(args: readonly string[]): Promise<void> }>>> = {
+  tokens: () => import('./tokens.js'),
+};
+
+const suite = SUITES[process.argv[2] ?? ''];
+(suite ? suite().then((s) => s.main(process.argv.slice(3))) : main()).then(
   // ORT's wasm modules and Dawn keep handles open; the run is over.
   () => process.exit(0),
   (e: unknown) => {

@@ -35,6 +35,10 @@ test('compile --stats writes an artifact and reports the numbers of the compiled
   assert.equal(statNumber(r.stdout, 'programs \\(distinct WGSL modules\\)'), compiled.plan.programs.length);
   assert.equal(statNumber(r.stdout, 'bytes moved per inference'), bytesMoved(compiled));
   assert.match(r.stdout, new RegExp(`^arena: ${compiled.memory.arenaBytes.toLocaleString('en-US')} bytes, liveness lower bound ${compiled.memory.arenaLowerBound.toLocaleString('en-US')} bytes`, 'm'));
+  // The MNIST ViT has 4 encoder blocks, named /blocks/blocks.<i>/...
+  const perBlock = [0, 1, 2, 3].map((i) => compiled.kernels.filter((k) => k.nodes.length > 0 && k.nodes.every((n) => n.startsWith(`/blocks/blocks.${i}/`))).length);
+  assert.ok(perBlock.every((n) => n > 0));
+  assert.match(r.stdout, new RegExp(`^dispatches per block \\(by node names\\): at most ${Math.max(...perBlock)} over 4 blocks; ${perBlock.map((n, i) => `blocks\\.${i} ${n}`).join(', ')}$`, 'm'));
   const rows = r.stdout.split('kernels:\n')[1]!.trim().split('\n').slice(1);
   assert.equal(rows.length, compiled.kernels.length);
   compiled.kernels.forEach((k, i) => assert.match(rows[i]!, new RegExp(`^\\s+${i}\\s+${k.task}\\s+${k.program}\\s+\\w[\\w-]*\\s+${k.nodes.length}:`)));
@@ -112,8 +116,9 @@ test('compile and run refuse what does not apply, with one line and no output', 
     () => vitc('compile', MODEL, '--target', 'cuda', '-o', join(dir, 'never'), '--adapter', 'llvmpipe'),
     () => vitc('compile', MODEL, '--target', 'cuda', '-o', foreign),
     () => vitc('compile', MODEL, '--target', 'cuda', '-o', artifact),
+    () => vitc('run', join(dir, 'mnist-cuda'), '--target', 'webgpu', '--input', `x=${join(dir, 'x3.npy')}`, '--output-dir', join(dir, 'never')),
   ]);
-  const [target, noTarget, refused, reference, batch, zero, cudaAdapter, cudaForeign, cudaOverWebGpu] = results;
+  const [target, noTarget, refused, reference, batch, zero, cudaAdapter, cudaForeign, cudaOverWebGpu, runCuda] = results;
   assertOneLineError(target!, 2, /--target: unsupported target 'cuda2' for 'vitc compile'; valid targets: webgpu, cuda$/, 'target');
   assertOneLineError(noTarget!, 2, /compile: required option '-t, --target <target>' not specified/, 'no target');
   assertOneLineError(refused!, 2, /foreign is not empty and is not a vitc WebGPU artifact/, 'foreign folder');
@@ -123,6 +128,7 @@ test('compile and run refuse what does not apply, with one line and no output', 
   assertOneLineError(cudaAdapter!, 2, /--adapter: selects a WebGPU adapter; it does not apply to --target cuda$/, 'cuda adapter');
   assertOneLineError(cudaForeign!, 2, /foreign is not empty and is not a vitc CUDA artifact/, 'cuda into a foreign folder');
   assertOneLineError(cudaOverWebGpu!, 2, /mnist-b2 is not empty and is not a vitc CUDA artifact/, 'cuda over a WebGPU artifact');
+  assertOneLineError(runCuda!, 2, /mnist-cuda: is a compiled CUDA artifact, which vitc run does not execute/, 'run a CUDA artifact');
   assert.deepEqual(listing(foreign), ['notes.txt']);
   assert.ok(existsSync(join(artifact, 'model.js')), 'the WebGPU artifact is left as it was');
   assert.ok(!existsSync(join(dir, 'never')));

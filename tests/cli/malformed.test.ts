@@ -125,3 +125,32 @@ test('usage errors: one line naming the command, exit 2', async () => {
   assert.equal(version!.code, 0);
   assert.equal(version!.stdout, `${(JSON.parse(readFileSync(join(FIXTURES, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
 });
+
+test('outputs that cannot be written: one line naming the output, exit 2, nothing left behind', async () => {
+  const place = join(dir, 'unwritable');
+  mkdirSync(place);
+  const afile = join(place, 'afile');
+  writeFileSync(afile, 'mine');
+  const model = join(FIXTURES, 'mnist_vit.onnx');
+  const x = join(place, 'x.npy');
+  writeFileSync(x, writeNpy(new Tensor('f32', [1, 1, 28, 28])));
+  const results = await inBatches([
+    () => vitc('import', model, '-o', join(afile, 'x.vir')),
+    () => vitc('opt', model, '-p', 'dce', '-o', join(afile, 'sub', 'x.vir')),
+    () => vitc('import', model, '-o', '/proc/vitc-test.vir'),
+    () => vitc('compile', model, '--target', 'webgpu', '-o', join(afile, 'art')),
+    () => vitc('compile', model, '--target', 'cuda', '-o', '/proc/vitc-test-art'),
+    () => vitc('compile', model, '--target', 'cuda', '-o', afile),
+    () => vitc('run', model, '--input', `x=${x}`, '--output-dir', join(afile, 'out')),
+  ]);
+  const [importUnder, optUnder, importProc, webgpuUnder, cudaProc, cudaOverFile, runUnder] = results;
+  assertOneLineError(importUnder!, 2, /afile\/x\.vir: cannot write output: a path component is not a directory$/, 'import under a file');
+  assertOneLineError(optUnder!, 2, /afile\/sub\/x\.vir: cannot write (output|text IR)/, 'opt under a file');
+  assertOneLineError(importProc!, 2, /\/proc\/vitc-test\.vir: cannot write/, 'import into /proc');
+  assertOneLineError(webgpuUnder!, 2, /afile\/art: cannot write output: a path component is a file, not a folder$/, 'webgpu artifact under a file');
+  assertOneLineError(cudaProc!, 2, /\/proc\/vitc-test-art: cannot write output: /, 'cuda artifact in /proc');
+  assertOneLineError(cudaOverFile!, 2, /afile exists and is not a folder$/, 'cuda artifact over a file');
+  assertOneLineError(runUnder!, 2, /afile\/out: cannot write output: /, 'run outputs under a file');
+  assert.deepEqual(listing(place), ['afile', 'x.npy']);
+  assert.equal(readFileSync(afile, 'utf8'), 'mine');
+});

@@ -74,9 +74,10 @@ test('run --image prints the top-5 classes with softmax probabilities, and label
   const digit = mnistDigit(7);
   writeFileSync(join(dir, 'digit.png'), digit.png);
   writeFileSync(join(dir, 'labels.txt'), Array.from({ length: 10 }, (_, k) => `digit-${k}`).join('\n'));
-  const [plain, labelled] = await inBatches([
+  const [plain, labelled, gpu] = await inBatches([
     () => vitc('run', model, '--image', join(dir, 'digit.png')),
     () => vitc('run', model, '--image', join(dir, 'digit.png'), '--labels', join(dir, 'labels.txt'), '--output-dir', join(dir, 'img-out')),
+    () => vitc('run', model, '--target', 'webgpu', '--adapter', 'llvmpipe', '--image', join(dir, 'digit.png')),
   ]);
   assert.equal(plain!.code, 0, plain!.stderr);
   assert.equal(labelled!.code, 0, labelled!.stderr);
@@ -96,4 +97,15 @@ test('run --image prints the top-5 classes with softmax probabilities, and label
   });
   assert.match(labelled!.stdout.split('\n')[1]!, new RegExp(`class ${ranked[0]!.k} .*  digit-${ranked[0]!.k}$`));
   assert.deepEqual([...readOutput(join(dir, 'img-out', 'logits.npy')).data], logits.map(Math.fround));
+
+  // The same image through compiled WebGPU kernels: the same ranking, logits within 1e-4.
+  assert.equal(gpu!.code, 0, gpu!.stderr);
+  assert.match(gpu!.stderr, /on WebGPU on llvmpipe \(opengl\)/);
+  const gpuRows = gpu!.stdout.split('\n').slice(1, 6);
+  ranked.forEach(({ k, l }, rank) => {
+    const m = /^\s+(\d)\. class (\d+)\s+p=([\d.]+)\s+logit=(-?[\d.]+)$/.exec(gpuRows[rank]!);
+    assert.ok(m, gpuRows[rank]);
+    assert.equal(Number(m[2]), k);
+    assert.ok(Math.abs(Number(m[4]) - l) <= 1e-4 * Math.max(1, Math.abs(l)) + 1e-4, `${gpuRows[rank]} vs logit ${l}`);
+  });
 });

@@ -47,7 +47,10 @@ __device__ __forceinline__ float vitc_dot({{v.type}} a, {{v.type}} b) { return {
 
 /**
  * One kernel: signature (shared with the launcher's prototypes), static shared memory, body.
- * `__launch_bounds__` states the fixed block size so ptxas may budget registers for it.
+ * `__launch_bounds__` states the fixed block size and a minimum of blocks that keeps 512 threads
+ * resident per SM, which caps registers at 128 a thread. With the block size alone, ptxas 13 chose
+ * a register target for some sm_80 GEMMs that spilled (4 bytes at 48 registers); with a minimum
+ * of 256 threads it used up to 246 registers and halved occupancy.
  */
 export const CUDA_KERNEL_TEMPLATE = `{{{signature}}} {
 {{#each shared}}
@@ -56,4 +59,4 @@ export const CUDA_KERNEL_TEMPLATE = `{{{signature}}} {
 {{{body}}}
 }`;
 
-export const CUDA_SIGNATURE_TEMPLATE = `extern "C" __global__ void __launch_bounds__({{threads}}) {{name}}({{#each params}}{{#unless @first}}, {{/unless}}{{type}} __restrict__ {{name}}{{/each}})`;
+export const CUDA_SIGNATURE_TEMPLATE = `extern "C" __global__ void __launch_bounds__({{threads}}, {{minBlocks}}) {{name}}({{#each params}}{{#unless @first}}, {{/unless}}{{type}} __restrict__ {{name}}{{/each}})`;

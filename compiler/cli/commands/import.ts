@@ -1,6 +1,7 @@
 import { VitcError } from '../../../ir/errors.js';
 import { coverageReport, formatCoverage, importOnnx, readOnnxFile } from '../../../ir/onnx/index.js';
 import type { CommandIo } from '../io.js';
+import { writingOutput } from '../output-files.js';
 
 export interface ImportOptions {
   readonly output?: string;
@@ -19,7 +20,8 @@ export async function importCommand(model: string, opts: ImportOptions, io: Comm
   const graph = importOnnx(loaded);
   if (opts.output) {
     const { writeVir } = await import('../../../ir/text/index.js');
-    writeVir(opts.output, graph);
+    const output = opts.output;
+    await writingOutput(output, () => writeVir(output, graph));
     io.err(`wrote ${opts.output} (${graph.nodes.length} nodes)\n`);
   }
 }

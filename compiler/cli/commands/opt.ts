@@ -4,6 +4,7 @@ import { printIrAfterAll, printIrAfterChange } from '../../instruments/print-ir.
 import { timePasses } from '../../instruments/time-passes.js';
 import { applyPipeline } from '../apply-pipeline.js';
 import type { CommandIo } from '../io.js';
+import { writingOutput } from '../output-files.js';
 import { loadGraph } from '../load-model.js';
 
 export interface OptOptions {
@@ -24,5 +25,5 @@ export async function optCommand(input: string, opts: OptOptions, io: CommandIo)
   if (opts.printIrAfterChange) instruments.push(printIrAfterChange(io.err));
   if (opts.timePasses) instruments.push(timePasses(io.err));
   const result = applyPipeline(graph, opts.passes, '-p', { instruments, ...(opts.remarks ? { remarks: io.err } : {}), ...(opts.calib ? { calib: opts.calib } : {}) });
-  writeVir(opts.output, result);
+  await writingOutput(opts.output, () => writeVir(opts.output, result));
 }

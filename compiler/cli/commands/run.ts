@@ -3,7 +3,7 @@ import type { Tensor } from '../../../ir/tensor.js';
 import { applyPipeline } from '../apply-pipeline.js';
 import { imageInputGeometry, imageToTensor } from '../image-tensor.js';
 import type { CommandIo } from '../io.js';
-import { loadGraph, modelKind } from '../load-model.js';
+import { artifactFormat, loadGraph, modelKind } from '../load-model.js';
 import { type InputArg, outputNpyFiles, parseInputArg, readInputFiles } from '../npy-files.js';
 import { writeFilesAtomically } from '../output-files.js';
 import { type ModelRunner, referenceRunner } from '../runners.js';
@@ -34,25 +34,27 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
   if (!opts.image && !opts.input.length) throw new VitcError('give the model inputs with --input NAME=FILE.npy (or one --image FILE)', { context: 'run' });
   if (opts.labels && !opts.image) throw new VitcError('--labels goes with --image', { context: 'run' });
   const inputArgs = opts.input.map(parseInputArg);
-  const { runner, inputs } = await prepare(model, target, opts, inputArgs);
+  const { runner, inputs } = await prepare(model, target, opts, inputArgs, io);
   try {
     checkInputs(runner.inputs, inputs, 'run');
     const outputs = await runner.run(inputs);
+    const labels = opts.image && opts.labels ? readLabels(opts.labels) : undefined;
+    // Outputs first: a command that fails prints only its error line.
+    const written = opts.outputDir ? writeFilesAtomically(opts.outputDir, outputNpyFiles(outputs)) : [];
     io.err(`ran ${model} on ${runner.description}\n`);
-    if (opts.image) {
-      const labels = opts.labels ? readLabels(opts.labels) : undefined;
-      for (const [name, t] of outputs) io.out(formatTopClasses(name, t, labels));
-    }
-    if (opts.outputDir) for (const path of writeFilesAtomically(opts.outputDir, outputNpyFiles(outputs))) io.out(`wrote ${path}\n`);
+    if (opts.image) for (const [name, t] of outputs) io.out(formatTopClasses(name, t, labels));
+    for (const path of written) io.out(`wrote ${path}\n`);
   } finally {
     runner.close();
   }
 }
 
 /** The runner for the target, and the inputs, read before any device is acquired where possible. */
-async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[]): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
+async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[], io: CommandIo): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
   const readInputs = async (specs: readonly TensorSpec[]) => (opts.image ? imageInputs(specs, opts.image) : readInputFiles(inputArgs, specs));
   if (modelKind(model) === 'artifact') {
+    if (artifactFormat(model) === (await import('../../compile-cuda.js')).CUDA_ARTIFACT_FORMAT)
+      throw new VitcError('is a compiled CUDA artifact, which vitc run does not execute: build it with the nvcc commands in its manifest.json', { file: model });
     if (target !== 'webgpu') throw new VitcError('is a compiled WebGPU artifact: run it with --target webgpu', { file: model });
     if (opts.pipeline !== undefined) throw new VitcError('does not apply to a compiled artifact (its passes ran when it was compiled)', { context: '--pipeline' });
     if (opts.batch !== undefined) throw new VitcError('does not apply to a compiled artifact (its batch was fixed when it was compiled)', { context: '--batch' });
@@ -65,7 +67,7 @@ async function prepare(model: string, target: RunTarget, opts: RunOptions, input
       throw e;
     }
   }
-  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', { prepare: true, remarks: io.err });
   const specs = graphInputs(graph);
   const inputs = await readInputs(specs);
   const batch = checkInputs(specs, inputs, 'run');

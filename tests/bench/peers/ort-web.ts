@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { globals } from 'webgpu';
 import { VitcError } from '../../../ir/errors.js';
+import { externalTensors, readOnnxFile } from '../../../ir/onnx/read-model.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { describeAdapter, type AdapterSource } from '../dawn-adapters.js';
 import type { BenchModel, Participant, PreparedRun, Tensors } from '../harness.js';
@@ -128,11 +130,23 @@ function configure(ort: Ort): void {
 async function createSession(ort: Ort, model: BenchModel, executionProviders: ('webgpu' | 'wasm')[]): Promise<OrtSession> {
   const bytes = readFileSync(model.path);
   try {
-    return await ort.InferenceSession.create(bytes, { executionProviders, graphOptimizationLevel: 'all' });
+    const externalData = externalDataFiles(model.path);
+    return await ort.InferenceSession.create(bytes, { executionProviders, graphOptimizationLevel: 'all', ...(externalData.length ? { externalData } : {}) });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new VitcError(`onnxruntime-web could not create a session: ${msg.split('\n')[0]}`, { file: model.path });
   }
+}
+
+/** The files a model's external-data tensors live in, read into memory: the browser builds cannot open paths. */
+function externalDataFiles(modelPath: string): { path: string; data: Uint8Array }[] {
+  const { graph, dir } = readOnnxFile(modelPath);
+  const locations = new Set<string>();
+  for (const t of externalTensors(graph)) {
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (location) locations.add(location);
+  }
+  return [...locations].map((location) => ({ path: location, data: readFileSync(join(dir!, location)) }));
 }
 
 /**
