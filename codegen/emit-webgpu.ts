@@ -168,11 +168,12 @@ function sameSlice(a: PlanSlice, b: PlanSlice): boolean {
 
 /**
  * WebGPU forbids binding one buffer both read-only and writable in a dispatch, even at disjoint
- * ranges: operands living in the same runtime buffer as the output are declared read_write.
+ * ranges: operands living in the same runtime buffer as a writable binding (the output, a
+ * scratch operand) are declared read_write.
  */
 function writableWhereShared(k: Kernel, bound: readonly PlanSlice[]): Kernel {
-  const out = bound[bound.length - 1]!.buffer;
-  return { ...k, buffers: k.buffers.map((b, i) => (bound[i]!.buffer === out && b.access === 'read' ? { ...b, access: 'read_write' } : b)) };
+  const written = new Set(k.buffers.flatMap((b, i) => (b.access === 'read_write' ? [bound[i]!.buffer] : [])));
+  return { ...k, buffers: k.buffers.map((b, i) => (written.has(bound[i]!.buffer) && b.access === 'read' ? { ...b, access: 'read_write' } : b)) };
 }
 
 /** Rejects kernels the target cannot run, naming the limit. */

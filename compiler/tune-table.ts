@@ -15,11 +15,15 @@ export function formatSchedule(s: Schedule | undefined): string {
       return `wg ${s.wg}`;
     case 'attention':
       return `rows ${s.rows} kv ${s.kvTile} rpt ${s.rowsPerThread ?? 1}`;
-    case 'top_k':
-      return `wg ${s.wg}${s.staged ? ' staged' : ''}`;
+    case 'conv_transpose':
+    case 'cascaded_attention':
     case 'gather':
     case 'scatter_add':
       return `wg ${s.wg}`;
+    case 'top_k':
+      return `wg ${s.wg}${s.staged ? ' staged' : ''}`;
+    case 'dw_pointwise':
+      return `wg ${s.wg} tok ${s.tokens}`;
   }
 }
 

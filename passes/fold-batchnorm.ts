@@ -33,7 +33,7 @@ interface Affine {
   readonly shift: Float64Array;
 }
 
-function bnAffine(n: Node, site: RewriteSite): Affine | undefined {
+export function bnAffine(n: Node, site: RewriteSite): Affine | undefined {
   if (!isOp(n, BatchNorm)) return undefined;
   const [gamma, beta, mean, variance] = n.inputs.slice(1).map((v) => site.constantOf(v));
   if (!gamma || !beta || !mean || !variance) return undefined;

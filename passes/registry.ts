@@ -1,4 +1,5 @@
 import { fail } from '../ir/errors.js';
+import { AttnToConv } from './attn-to-conv.js';
 import { Canonicalize } from './canonicalize.js';
 import { Cse } from './cse.js';
 import { Dce } from './dce.js';
@@ -6,14 +7,16 @@ import { FoldBatchNorm } from './fold-batchnorm.js';
 import { FoldConstants } from './fold-constants.js';
 import { FuseAttention } from './fuse-attention.js';
 import { InferShapes } from './infer-shapes.js';
+import { LowtentionFuse } from './lowtention-fuse.js';
 import type { PassDef } from './pass.js';
+import { SandwichFuse } from './sandwich-fuse.js';
 import { Ppt } from './ppt.js';
 import { Tome } from './tome.js';
 
 export type PassRegistry = ReadonlyMap<string, PassDef>;
 
 /** Every pass, keyed by its pipeline name. A new pass is one file plus one line here. */
-export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention, Tome, Ppt]);
+export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention, Tome, Ppt, SandwichFuse, LowtentionFuse, AttnToConv]);
 
 export function buildPassRegistry(passes: readonly PassDef[]): PassRegistry {
   const m = new Map<string, PassDef>();

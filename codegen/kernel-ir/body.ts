@@ -48,8 +48,8 @@ export class BodyBuilder {
     this.stmts.push({ k: 'shared_store', mem, index, value });
   }
 
-  barrier(): void {
-    this.stmts.push({ k: 'barrier' });
+  barrier(storage = false): void {
+    this.stmts.push(storage ? { k: 'barrier', storage } : { k: 'barrier' });
   }
 
   comment(text: string): void {

@@ -74,8 +74,12 @@ export type KStmt =
   | { readonly k: 'if'; readonly cond: KExpr; readonly then: readonly KStmt[]; readonly else?: readonly KStmt[] }
   /** A nested scope (names declared inside are local to it). */
   | { readonly k: 'block'; readonly body: readonly KStmt[] }
-  /** Workgroup-wide barrier over workgroup memory. Must be reached by every invocation. */
-  | { readonly k: 'barrier' }
+  /**
+   * Workgroup-wide barrier over workgroup memory, or with `storage` over storage buffers (a
+   * kernel that passes data between its invocations through a scratch buffer). Must be reached
+   * by every invocation.
+   */
+  | { readonly k: 'barrier'; readonly storage?: boolean }
   | { readonly k: 'comment'; readonly text: string };
 
 export interface KBuffer {

@@ -2,6 +2,9 @@ import type { Kernel } from '../kernel-ir/types.js';
 import type { Schedule } from '../schedule/types.js';
 import type { Workload } from '../workload/types.js';
 import { lowerAttention } from './attention.js';
+import { lowerCascadedAttention } from './cascaded-attention.js';
+import { lowerConvTranspose } from './conv-transpose.js';
+import { lowerDwPointwise } from './dw-pointwise.js';
 import { lowerElementwise } from './elementwise.js';
 import { lowerGather } from './gather.js';
 import { lowerMatmul } from './matmul.js';
@@ -24,6 +27,12 @@ export function lowerWorkload(w: Workload, s: Schedule, name: string): Kernel {
       return lowerReduce(w, s as Extract<Schedule, { kind: 'reduce' }>, name);
     case 'attention':
       return lowerAttention(w, s as Extract<Schedule, { kind: 'attention' }>, name);
+    case 'conv_transpose':
+      return lowerConvTranspose(w, s as Extract<Schedule, { kind: 'conv_transpose' }>, name);
+    case 'cascaded_attention':
+      return lowerCascadedAttention(w, s as Extract<Schedule, { kind: 'cascaded_attention' }>, name);
+    case 'dw_pointwise':
+      return lowerDwPointwise(w, s as Extract<Schedule, { kind: 'dw_pointwise' }>, name);
     case 'top_k':
       return lowerTopK(w, s as Extract<Schedule, { kind: 'top_k' }>, name);
     case 'gather':

@@ -13,6 +13,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { ACC, type EExpr } from '../workload/expr.js';
 import { vec4Readable } from '../lower/operands.js';
 import type { Chain } from './chain.js';
+import { structuralSeed } from './anchors-structural.js';
 import { concatSeed } from './elementwise-seed.js';
 import { tokenAnchorSeed, withClsStats } from './anchors-tokens.js';
 import type { Seed } from './seeds.js';
@@ -31,6 +32,8 @@ export interface PlannerApi {
   layerNormSource(v: Value): LayerNormSource | undefined;
   /** Copies what `loc` addresses into a new contiguous temporary (a copy kernel, emitted now). */
   contiguous(loc: Loc): Loc;
+  /** A temporary of `elements` f32 that the kernel being built reads and writes (scratch memory). */
+  scratch(elements: number): Loc;
 }
 
 /**
@@ -69,7 +72,7 @@ export function anchorSeed(n: Node, api: PlannerApi): Seed | undefined {
   if (isOp(n, GlobalAvgPool)) return globalPoolSeed(n, api);
   if (isOp(n, AvgPool) || isOp(n, MaxPool)) return poolSeed(n, api);
   if (isOp(n, Concat)) return concatSeed(n, api);
-  return tokenAnchorSeed(n, api);
+  return structuralSeed(n, api) ?? tokenAnchorSeed(n, api);
 }
 
 /** A constant operand re-laid out contiguously when its view would be slow to read. */

@@ -183,6 +183,11 @@ class Planner implements PlannerApi {
     return output;
   }
 
+  scratch(elements: number): Loc {
+    const buffer = this.#buffer({ kind: 'temp', dtype: 'f32', elements: Math.max(1, elements) });
+    return { buffer, view: contiguousView([Math.max(1, elements)]) };
+  }
+
   // ---- node visitors ------------------------------------------------------------------------
 
   #visit(n: Node): void {

@@ -133,7 +133,7 @@ export function renderWgsl(k: Kernel): string {
         lines.push(`${ind}}`);
         break;
       case 'barrier':
-        lines.push(`${ind}workgroupBarrier();`);
+        lines.push(`${ind}${s.storage ? 'storageBarrier' : 'workgroupBarrier'}();`);
         break;
       case 'comment':
         lines.push(`${ind}// ${s.text.replace(/\n/g, ' ')}`);

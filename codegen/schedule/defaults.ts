@@ -1,5 +1,6 @@
 import type { Workload } from '../workload/types.js';
 import type { TargetLimits } from './limits.js';
+import { defaultStructuralSchedule } from './structural.js';
 import type { AttentionSchedule, ElementwiseSchedule, GatherSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, ScatterAddSchedule, Schedule, TopKSchedule } from './types.js';
 
 const pow2Below = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
@@ -42,6 +43,10 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       const s: AttentionSchedule = { kind: 'attention', rows: Math.min(32, maxInv, pow2Below(w.tq) * 2), kvTile: 2, rowsPerThread: w.tq >= 64 ? 2 : 1 };
       return s;
     }
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise':
+      return defaultStructuralSchedule(w, limits);
     case 'top_k': {
       // One workgroup per row: enough invocations to share the row, none idle on short rows.
       const s: TopKSchedule = { kind: 'top_k', wg: Math.min(64, maxInv, pow2Below(w.n - 1) * 2), staged: w.n * 4 <= limits.maxComputeWorkgroupStorageSize / 2 };

@@ -1,3 +1,5 @@
+import type { StructuralSchedule } from './structural.js';
+
 /**
  * Schedules: how a workload is mapped onto invocations. Plain data — the autotuner's search
  * space is exactly these knobs, and tuning records store them verbatim.
@@ -76,4 +78,4 @@ export interface ScatterAddSchedule {
   readonly wg: number;
 }
 
-export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | TopKSchedule | GatherSchedule | ScatterAddSchedule;
+export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | TopKSchedule | GatherSchedule | ScatterAddSchedule | StructuralSchedule;

@@ -89,6 +89,14 @@ export function features(w: Workload, s: Schedule): number[] {
       const n = product(w.shape);
       return [...common, lg(n), w.operands.length, exprOps(w.epilogue), lg(s.wg), n / (Math.ceil(n / s.wg) * s.wg)];
     }
+    // The structural kernels size their own launches: the launch shape and the knobs say it all.
+    case 'conv_transpose':
+    case 'cascaded_attention':
+      if (s.kind !== w.kind) break;
+      return [...common, lg(s.wg)];
+    case 'dw_pointwise':
+      if (s.kind !== 'dw_pointwise') break;
+      return [...common, lg(s.wg), lg(s.tokens)];
   }
   throw new Error(`features: schedule of kind ${s.kind} for a ${w.kind} workload`);
 }

@@ -102,5 +102,9 @@ export function describeWorkload(w: Workload): string {
       return `gather ${x(w.shape)}`;
     case 'scatter_add':
       return `scatter_add ${x(w.updateShape)}→${x(w.shape)}`;
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise':
+      return w.kind;
   }
 }

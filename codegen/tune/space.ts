@@ -1,3 +1,5 @@
+import { sharedBytes } from '../kernel-ir/types.js';
+import { lowerWorkload } from '../lower/index.js';
 import { defaultSchedule } from '../schedule/defaults.js';
 import type { TargetLimits } from '../schedule/limits.js';
 import type { AttentionSchedule, ElementwiseSchedule, GatherSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, ScatterAddSchedule, Schedule, TopKSchedule } from '../schedule/types.js';
@@ -66,6 +68,9 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
         { name: 'kvTile', values: [1, 2, 4, 8, 16] },
         { name: 'rowsPerThread', values: [1, 2, 4] },
       ];
+    case 'conv_transpose':
+    case 'cascaded_attention':
+      return [{ name: 'wg', values: WG_1D }];
     case 'top_k':
       return [
         { name: 'wg', values: WG_1D },
@@ -74,6 +79,11 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
     case 'gather':
     case 'scatter_add':
       return [{ name: 'wg', values: WG_1D }];
+    case 'dw_pointwise':
+      return [
+        { name: 'wg', values: WG_1D },
+        { name: 'tokens', values: [1, 2, 4, 8, 16] },
+      ];
   }
 }
 
@@ -90,11 +100,15 @@ export function scheduleKey(s: Schedule): string {
       return `reduce:${s.wg}`;
     case 'attention':
       return `attention:${s.rows},${s.kvTile},${s.rowsPerThread ?? 1}`;
-    case 'top_k':
-      return `top_k:${s.wg},${s.staged}`;
+    case 'conv_transpose':
+    case 'cascaded_attention':
     case 'gather':
     case 'scatter_add':
       return `${s.kind}:${s.wg}`;
+    case 'top_k':
+      return `top_k:${s.wg},${s.staged}`;
+    case 'dw_pointwise':
+      return `dw_pointwise:${s.wg},${s.tokens}`;
   }
 }
 
@@ -160,6 +174,13 @@ export function launchShape(w: Workload, s: Schedule): LaunchShape {
       const g = s as ScatterAddSchedule;
       return { workgroupSize: [g.wg, 1, 1], grid: grid1d(ceilDiv(product(w.shape), g.wg)), workgroupBytes: 0 };
     }
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise': {
+      // Read off the lowered kernel: these lowerings size their own grids and workgroup memory.
+      const k = lowerWorkload(w, s, 'probe');
+      return { workgroupSize: k.workgroupSize, grid: k.grid, workgroupBytes: sharedBytes(k) };
+    }
   }
 }
 
@@ -211,6 +232,10 @@ export function canonicalSchedule(w: Workload, s: Schedule): Schedule {
     case 'gather':
     case 'scatter_add':
       return { kind: s.kind, wg: s.wg };
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise':
+      return s;
   }
 }
 
@@ -253,6 +278,10 @@ function sensible(w: Workload, s: Schedule): boolean {
       const n = product(w.shape);
       return s.wg >= Math.min(16, nextPow2(n)) && s.wg <= Math.max(16, nextPow2(n));
     }
+    case 'conv_transpose':
+    case 'cascaded_attention':
+    case 'dw_pointwise':
+      return w.kind === s.kind && s.wg >= 16;
   }
 }
 

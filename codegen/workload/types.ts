@@ -1,5 +1,6 @@
 import type { View } from '../plan/view.js';
 import type { EExpr } from './expr.js';
+import type { StructuralWorkload } from './structural.js';
 
 /**
  * A workload is what one kernel computes, independent of how it is scheduled: shapes, how each
@@ -182,7 +183,7 @@ export interface ScatterAddWorkload {
   readonly output: Output;
 }
 
-export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | ReduceWorkload | AttentionWorkload | TopKWorkload | GatherWorkload | ScatterAddWorkload;
+export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | ReduceWorkload | AttentionWorkload | TopKWorkload | GatherWorkload | ScatterAddWorkload | StructuralWorkload;
 
 /** Canonical serialisation: stable key order, so equal workloads give equal strings. */
 export function canonicalJson(x: unknown): string {

@@ -3,7 +3,7 @@ import type { Graph } from '../../ir/graph.js';
 import { detectProperties } from '../../passes/properties.js';
 import type { Instrument, Sink } from '../instruments/instrument.js';
 import { checkPipeline, runPipeline } from '../pass-manager.js';
-import { parsePipeline } from '../pipeline.js';
+import { type Pipeline, parsePipeline } from '../pipeline.js';
 import { PREPARATION_PIPELINE } from '../preparation-pipeline.js';
 
 export interface ApplyPipelineOptions {
@@ -14,6 +14,8 @@ export interface ApplyPipelineOptions {
    * (said on `remarks`). `opt` leaves this off: an IR dump shows exactly the passes asked for.
    */
   readonly prepare?: boolean;
+  /** --calib FILE.npy: the calibration file of every entry that takes one (attn-to-conv) and has none. */
+  readonly calib?: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface ApplyPipelineOptions {
  */
 export function applyPipeline(g: Graph, text: string | undefined, source: string, opts: ApplyPipelineOptions = {}): Graph {
   if (text === undefined || text.trim() === '') return g;
-  const pipeline = parsePipeline(text, source);
+  const parsed = parsePipeline(text, source);
+  const pipeline = opts.calib === undefined ? parsed : withCalibration(parsed, opts.calib);
   const run = { instruments: opts.instruments ?? [], ...(opts.remarks ? { remarks: opts.remarks } : {}) };
   if (opts.prepare && !holdsRequirements(g, pipeline)) {
     const prepared = runPipeline(g, parsePipeline(PREPARATION_PIPELINE));
@@ -40,4 +43,11 @@ function holdsRequirements(g: Graph, pipeline: ReturnType<typeof parsePipeline>)
     if (e instanceof VitcError) return false;
     throw e;
   }
+}
+
+function withCalibration(p: Pipeline, file: string): Pipeline {
+  const entries = p.entries.map((e) =>
+    'calib' in e.pass.options && (e.options as { calib?: string }).calib === undefined ? { ...e, options: { ...e.options, calib: file } } : e,
+  );
+  return { ...p, entries };
 }

@@ -48,6 +48,7 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--print-ir-after-change', 'print the IR to stderr after each pass that changed it')
     .option('--time-passes', 'print a table of pass wall times to stderr')
     .option('--remarks', "print the passes' remarks to stderr")
+    .option('--calib <file.npy>', 'calibration inputs for passes that measure the model (attn-to-conv{auto}); default: the bundled MNIST digits')
     .addHelpText('after', () => `\nPasses:\n${formatPassHelp().replace(/^/gm, '  ')}`)
     .action(async (input: string, opts) => (await import('./commands/opt.js')).optCommand(input, opts, io));
 
@@ -92,6 +93,7 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--adapter <adapter>', `compile for this adapter's limits (default: WebGPU's default limits, which every device offers); ${ADAPTER_HELP}`)
     .option('--pipeline <pipeline>', 'passes to run before compiling')
     .option('--stats', 'print dispatches, programs, bytes moved, memory and a per-kernel table')
+    .option('--calib <file.npy>', 'calibration inputs for passes that measure the model (attn-to-conv{auto}); default: the bundled MNIST digits')
     .option('--tuning-db <file>', 'use tuned schedules from this database (vitc tune): per kernel the exact device, else the nearest device, else the default; the device is --adapter (default auto)')
     .action(async (model: string, opts) => (await import('./commands/compile.js')).compileCommand(model, opts, io));
 

@@ -1,9 +1,11 @@
 import { fail } from '../errors.js';
 import type { OpDef } from '../op.js';
 import { Attention } from './attention.js';
+import { CascadedAttention } from './cascaded-attention.js';
 import * as concat from './concat.js';
 import { Const } from './const.js';
 import * as conv from './conv.js';
+import { DwPointwiseConv } from './dw-pointwise-conv.js';
 import * as elementwise from './elementwise.js';
 import * as gather from './gather.js';
 import * as gatherElements from './gather-elements.js';
@@ -22,9 +24,11 @@ import { TopK } from './top-k.js';
 import { Transpose } from './transpose.js';
 
 export * from './attention.js';
+export * from './cascaded-attention.js';
 export * from './concat.js';
 export * from './const.js';
 export * from './conv.js';
+export * from './dw-pointwise-conv.js';
 export * from './elementwise.js';
 export * from './gather.js';
 export * from './gather-elements.js';
@@ -47,6 +51,8 @@ export const OP_REGISTRY: ReadonlyMap<string, OpDef> = buildRegistry([
   Const,
   MatMul,
   Attention,
+  CascadedAttention,
+  DwPointwiseConv,
   Softmax,
   Transpose,
   Slice,

@@ -17,6 +17,8 @@ import { assertSameResults } from '../unit/passes/numerics.js';
  */
 const ROOT = repoPath('tests', 'golden');
 const UPDATE = process.env.VITC_UPDATE_GOLDEN === '1';
+/** Golden tensors print inline up to this many elements (structural passes pack small weight tables). */
+const INLINE_LIMIT = 64;
 
 const cases = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -40,7 +42,7 @@ for (const rel of cases) {
     assert.ok(run, `${rel}: the first line must be '// RUN: <pipeline>'`);
     const input = parseGraph(text, { file: rel });
     const result = runPipeline(input, parsePipeline(run[1]!, `${rel}: RUN`)).graph;
-    const printed = printGraph(result);
+    const printed = printGraph(result, { inlineLimit: INLINE_LIMIT });
     assert.equal(printed.weights.size, 0, `${rel}: keep golden tensors small enough to print inline`);
     const expectedFile = file.replace(/\.vir$/, '.expected.vir');
     if (UPDATE) writeFileSync(expectedFile, printed.text);

@@ -26,6 +26,7 @@ export interface CompileOptions {
   readonly adapter?: string;
   readonly pipeline?: string;
   readonly stats?: boolean;
+  readonly calib?: string;
   /** Tuning records database: schedules per kernel from the exact device, else the nearest, else the default. */
   readonly tuningDb?: string;
 }
@@ -36,7 +37,7 @@ export interface CompileOptions {
  */
 export async function compileCommand(model: string, opts: CompileOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, COMPILE_TARGETS, 'compile');
-  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', { prepare: true, remarks: io.err });
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', { prepare: true, remarks: io.err, ...(opts.calib ? { calib: opts.calib } : {}) });
   const batch = chooseBatch(graphInputs(graph), opts.batch, undefined);
   const name = basename(model, extname(model));
   switch (target) {

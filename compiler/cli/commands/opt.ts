@@ -14,6 +14,7 @@ export interface OptOptions {
   readonly printIrAfterChange?: boolean;
   readonly timePasses?: boolean;
   readonly remarks?: boolean;
+  readonly calib?: string;
 }
 
 /** `vitc opt IN.vir|IN.onnx -p PIPELINE -o OUT.vir`: instruments write to stderr. */
@@ -23,6 +24,6 @@ export async function optCommand(input: string, opts: OptOptions, io: CommandIo)
   if (opts.printIrAfterAll) instruments.push(printIrAfterAll(io.err));
   if (opts.printIrAfterChange) instruments.push(printIrAfterChange(io.err));
   if (opts.timePasses) instruments.push(timePasses(io.err));
-  const result = applyPipeline(graph, opts.passes, '-p', { instruments, ...(opts.remarks ? { remarks: io.err } : {}) });
+  const result = applyPipeline(graph, opts.passes, '-p', { instruments, ...(opts.remarks ? { remarks: io.err } : {}), ...(opts.calib ? { calib: opts.calib } : {}) });
   await writingOutput(opts.output, () => writeVir(opts.output, result));
 }
