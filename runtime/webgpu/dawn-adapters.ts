@@ -228,9 +228,17 @@ export async function findAdapter(dawn: DawnModule, options: DawnAdapterOptions 
   return match;
 }
 
+/**
+ * Each device's Dawn instance, kept alive for as long as the device object is: a caller that keeps
+ * only `device` would otherwise let the instance be collected, and Dawn then aborts the process
+ * ("futex facility returned an unexpected error code") instead of failing a call.
+ */
+const INSTANCE_OF_DEVICE = new WeakMap<GPUDevice, GPU>();
+
 /** Finds the adapter and requests a device fit for the requirements (see requestDeviceFor). */
 export async function acquireDawnDevice(dawn: DawnModule, options: DawnAdapterOptions & DeviceRequirements = {}): Promise<AcquiredDevice> {
   const found = await findAdapter(dawn, options);
   const device = await requestDeviceFor(found.adapter, options);
+  INSTANCE_OF_DEVICE.set(device, found.gpu);
   return { device, fingerprint: found.fingerprint, gpu: found.gpu, release: () => device.destroy() };
 }
