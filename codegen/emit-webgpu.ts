@@ -82,10 +82,7 @@ export function emitWebGpu(kp: KernelPlan, opts: EmitOptions): EmittedModel {
     const chosen = opts.choose?.(task.workload, key);
     const schedule = chosen?.schedule ?? defaultSchedule(task.workload, limits);
     const slices = [...task.operands, task.output].map(slice);
-    // Named by workload, not task: identical blocks must render identical programs.
-    const merged = mergeBindings(finalizeKernel(lowerWorkload(task.workload, schedule, `${task.workload.kind}_${key}`)), (i, j) => sameSlice(slices[i]!, slices[j]!));
-    const bound = merged.origin.map((i) => slices[i]!);
-    const kernel = writableWhereShared(merged.kernel, bound);
+    const { kernel, bound } = bindKernel(task.workload, schedule, key, slices);
     checkKernel(kernel, task, limits);
     const source = renderWgsl(kernel);
     const hash = sha256(source);
@@ -153,6 +150,18 @@ export function emitWebGpu(kp: KernelPlan, opts: EmitOptions): EmittedModel {
   return { plan, sources, weights, kernels, memory };
 }
 
+/**
+ * The kernel of one task as the model binds it: lowered with `schedule`, operands that share a
+ * slice merged into one binding, operands in the output's buffer made writable. The autotuner
+ * measures exactly this kernel, on slices laid out like the model's.
+ */
+export function bindKernel(w: Workload, schedule: Schedule, key: string, slices: readonly PlanSlice[]): { kernel: Kernel; bound: PlanSlice[] } {
+  // Named by workload, not task: identical blocks must render identical programs.
+  const merged = mergeBindings(finalizeKernel(lowerWorkload(w, schedule, `${w.kind}_${key}`)), (i, j) => sameSlice(slices[i]!, slices[j]!));
+  const bound = merged.origin.map((i) => slices[i]!);
+  return { kernel: writableWhereShared(merged.kernel, bound), bound };
+}
+
 function sameSlice(a: PlanSlice, b: PlanSlice): boolean {
   return a.buffer === b.buffer && a.offset === b.offset && a.size === b.size;
 }
@@ -168,17 +177,23 @@ function writableWhereShared(k: Kernel, bound: readonly PlanSlice[]): Kernel {
 
 /** Rejects kernels the target cannot run, naming the limit. */
 function checkKernel(k: Kernel, task: Task, limits: TargetLimits): void {
+  const problem = kernelLimitProblem(k, limits);
+  if (problem) throw new VitcError(`kernel ${task.name} needs ${problem}`);
+}
+
+/** The first limit of the target a kernel breaks ("512 invocations per workgroup; the target allows 256 (...)"), or undefined. */
+export function kernelLimitProblem(k: Kernel, limits: TargetLimits): string | undefined {
   const [x, y, z] = k.workgroupSize;
-  const fail = (what: string, need: number, limit: keyof TargetLimits) => {
-    throw new VitcError(`kernel ${task.name} needs ${need} ${what}; the target allows ${limits[limit]} (${limit})`);
-  };
-  if (x * y * z > limits.maxComputeInvocationsPerWorkgroup) fail('invocations per workgroup', x * y * z, 'maxComputeInvocationsPerWorkgroup');
-  if (x > limits.maxComputeWorkgroupSizeX) fail('invocations along x', x, 'maxComputeWorkgroupSizeX');
-  if (y > limits.maxComputeWorkgroupSizeY) fail('invocations along y', y, 'maxComputeWorkgroupSizeY');
-  if (z > limits.maxComputeWorkgroupSizeZ) fail('invocations along z', z, 'maxComputeWorkgroupSizeZ');
-  if (sharedBytes(k) > limits.maxComputeWorkgroupStorageSize) fail('bytes of workgroup memory', sharedBytes(k), 'maxComputeWorkgroupStorageSize');
-  if (k.buffers.length > limits.maxStorageBuffersPerShaderStage) fail('storage buffers', k.buffers.length, 'maxStorageBuffersPerShaderStage');
-  for (const g of k.grid) if (g > limits.maxComputeWorkgroupsPerDimension) fail('workgroups along one grid axis', g, 'maxComputeWorkgroupsPerDimension');
+  const check = (what: string, need: number, limit: keyof TargetLimits) => (need > limits[limit] ? `${need} ${what}; the target allows ${limits[limit]} (${limit})` : undefined);
+  return (
+    check('invocations per workgroup', x * y * z, 'maxComputeInvocationsPerWorkgroup') ??
+    check('invocations along x', x, 'maxComputeWorkgroupSizeX') ??
+    check('invocations along y', y, 'maxComputeWorkgroupSizeY') ??
+    check('invocations along z', z, 'maxComputeWorkgroupSizeZ') ??
+    check('bytes of workgroup memory', sharedBytes(k), 'maxComputeWorkgroupStorageSize') ??
+    check('storage buffers', k.buffers.length, 'maxStorageBuffersPerShaderStage') ??
+    check('workgroups along one grid axis', Math.max(...k.grid), 'maxComputeWorkgroupsPerDimension')
+  );
 }
 
 /** Bytes moved per inference: every kernel's operand and output bindings (an upper bound on traffic). */

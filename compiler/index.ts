@@ -12,6 +12,7 @@ export { parsePipeline, formatPipeline } from './pipeline.js';
 export { runPipeline } from './pass-manager.js';
 export { DEFAULT_PIPELINE } from './default-pipeline.js';
 export { runReference } from '../runtime/reference/interpreter.js';
+export { modelStats, type ModelStats, type BlockStats } from './model-stats.js';
 export { compileWebGpu, type WebGpuCompileOptions, type WebGpuCompileResult } from './compile-webgpu.js';
 export { writeWebGpuArtifact } from './artifact/write-artifact.js';
 export { compileCuda, writeCudaArtifact, type CudaCompileOptions, type CudaCompileResult } from './compile-cuda.js';

@@ -7,11 +7,13 @@ import { FoldConstants } from './fold-constants.js';
 import { FuseAttention } from './fuse-attention.js';
 import { InferShapes } from './infer-shapes.js';
 import type { PassDef } from './pass.js';
+import { Ppt } from './ppt.js';
+import { Tome } from './tome.js';
 
 export type PassRegistry = ReadonlyMap<string, PassDef>;
 
 /** Every pass, keyed by its pipeline name. A new pass is one file plus one line here. */
-export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention]);
+export const PASS_REGISTRY: PassRegistry = buildPassRegistry([InferShapes, Canonicalize, FoldConstants, Cse, Dce, FoldBatchNorm, FuseAttention, Tome, Ppt]);
 
 export function buildPassRegistry(passes: readonly PassDef[]): PassRegistry {
   const m = new Map<string, PassDef>();

@@ -6,6 +6,7 @@ import type { AttentionSchedule } from '../schedule/types.js';
 import type { AttentionWorkload } from '../workload/types.js';
 import { ceilDiv, outputBuffer, product, storeOffset } from './common.js';
 import { bindOperand, loadScalar, loadVec4 } from './operands.js';
+import { storeClsStats } from './attention-cls.js';
 
 const F4 = vecType('f32', 4);
 
@@ -20,7 +21,8 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const vv = w.dv % 4 === 0 ? 4 : 1;
   const rpt = Math.max(1, s.rowsPerThread ?? 1);
   const ops = w.operands.map((op, i) => bindOperand(`in${i}`, op, (i === w.q || i === w.k) ? vq === 4 : i === w.v ? vv === 4 : false));
-  const out = outputBuffer(w.output.view, vv === 4);
+  // Class-token statistics share the output buffer and are stored as scalars.
+  const out = outputBuffer(w.output.view, vv === 4 && !w.clsStats, w.clsStats && [w.clsStats.probs.view, w.clsStats.vnorm.view]);
   const b = new BodyBuilder();
   const lead = w.batch.length === 0 ? [] : delinearize(builtin('workgroup_id', 1), w.batch).map((x, i) => b.let(`bi${i}`, x));
   // Invocation t of a workgroup owns rows base + t + r·rows (r < rowsPerThread): K and V rows are
@@ -74,6 +76,18 @@ export function lowerAttention(w: AttentionWorkload, s: AttentionSchedule, name:
   const full = w.tk - (w.tk % tile);
   if (full > 0) b.for('j', u32(0), u32(full), tile, (j, bb) => processTile(bb, j, tile));
   if (full < w.tk) b.block((bb) => processTile(bb, u32(full), w.tk - full));
+  // Row 0 (the class token) is always rows[0] of invocation 0 in workgroup 0.
+  const score0 = (bb: BodyBuilder, j: KExpr): KExpr => {
+    let sc: KExpr = f32(0);
+    q[0]!.forEach((qc, c) => {
+      const kc = load(K, [...lead, j, u32(c * vq)], vq, bb);
+      sc = vq === 4 ? add(sc, call('dot', qc, kc)) : call('fma', qc, kc, sc);
+    });
+    if (w.bias !== null) sc = add(sc, loadScalar(ops[w.bias]!, [...lead, rowsc[0]!, j], bb));
+    return bb.let('s', sc);
+  };
+  const value = (bb: BodyBuilder, j: KExpr, c: number) => load(V, [...lead, j, u32(c * vv)], vv, bb);
+  storeClsStats(b, w, { lead, row: rows[0]!, m: m[0]!, l: l[0]!, score: score0, value, chunks: w.dv / vv, out });
   rows.forEach((row, r) =>
     b.if(lt(row, u32(w.tq)), (t) => {
       const inv = t.let('inv_l', div(f32(1), l[r]!));

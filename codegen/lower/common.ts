@@ -12,10 +12,13 @@ export function product(xs: readonly number[]): number {
   return xs.reduce((a, b) => a * b, 1);
 }
 
-/** Output buffer binding: vec4 when the view allows aligned vector stores and `vec4` is wanted. */
-export function outputBuffer(view: View, wantVec4: boolean): KBuffer {
+/**
+ * Output buffer binding: vec4 when the view allows aligned vector stores and `vec4` is wanted.
+ * `alsoStored` are further views the kernel stores into the same buffer (extra results).
+ */
+export function outputBuffer(view: View, wantVec4: boolean, alsoStored: readonly View[] = []): KBuffer {
   const vec4 = wantVec4 && vec4Readable(view);
-  const extent = viewExtent(view);
+  const extent = Math.max(viewExtent(view), ...alsoStored.map(viewExtent));
   return { name: 'out0', access: 'read_write', elem: 'f32', vec: vec4 ? 4 : 1, length: vec4 ? Math.ceil(extent / 4) : extent };
 }
 

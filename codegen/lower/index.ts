@@ -3,9 +3,12 @@ import type { Schedule } from '../schedule/types.js';
 import type { Workload } from '../workload/types.js';
 import { lowerAttention } from './attention.js';
 import { lowerElementwise } from './elementwise.js';
+import { lowerGather } from './gather.js';
 import { lowerMatmul } from './matmul.js';
 import { lowerReduce } from './reduce.js';
 import { lowerRow } from './row.js';
+import { lowerScatterAdd } from './scatter-add.js';
+import { lowerTopK } from './top-k.js';
 
 /** Lowers a workload with a schedule of its class into a kernel. */
 export function lowerWorkload(w: Workload, s: Schedule, name: string): Kernel {
@@ -21,5 +24,11 @@ export function lowerWorkload(w: Workload, s: Schedule, name: string): Kernel {
       return lowerReduce(w, s as Extract<Schedule, { kind: 'reduce' }>, name);
     case 'attention':
       return lowerAttention(w, s as Extract<Schedule, { kind: 'attention' }>, name);
+    case 'top_k':
+      return lowerTopK(w, s as Extract<Schedule, { kind: 'top_k' }>, name);
+    case 'gather':
+      return lowerGather(w, s as Extract<Schedule, { kind: 'gather' }>, name);
+    case 'scatter_add':
+      return lowerScatterAdd(w, s as Extract<Schedule, { kind: 'scatter_add' }>, name);
   }
 }

@@ -14,6 +14,7 @@ import { ACC, type EExpr } from '../workload/expr.js';
 import { vec4Readable } from '../lower/operands.js';
 import type { Chain } from './chain.js';
 import { concatSeed } from './elementwise-seed.js';
+import { tokenAnchorSeed, withClsStats } from './anchors-tokens.js';
 import type { Seed } from './seeds.js';
 import type { Loc } from './types.js';
 import { contiguousStrides, expand, pad, permute, reshape, type View, viewOffsets, viewShape } from './view.js';
@@ -60,7 +61,7 @@ const input = (index: number): EExpr => ({ op: 'input', index });
 export function anchorSeed(n: Node, api: PlannerApi): Seed | undefined {
   if (isOp(n, MatMul)) return matmulSeed(n, api);
   if (isOp(n, Conv)) return n.attrs.group === 1 ? convSeed(n, api) : groupedConvSeed(n, api);
-  if (isOp(n, Attention)) return attentionSeed(n, api);
+  if (isOp(n, Attention)) return withClsStats(n, attentionSeed(n, api));
   if (isOp(n, LayerNorm)) return layerNormSeed(n, api);
   if (isOp(n, InstanceNorm) || isOp(n, GroupNorm)) return groupNormSeed(n, api, isOp(n, GroupNorm) ? n.attrs.groups : (shapeOf(n.inputs[0]!)[1] ?? 1));
   if (isOp(n, Softmax)) return softmaxSeed(n, api);
@@ -68,7 +69,7 @@ export function anchorSeed(n: Node, api: PlannerApi): Seed | undefined {
   if (isOp(n, GlobalAvgPool)) return globalPoolSeed(n, api);
   if (isOp(n, AvgPool) || isOp(n, MaxPool)) return poolSeed(n, api);
   if (isOp(n, Concat)) return concatSeed(n, api);
-  return undefined;
+  return tokenAnchorSeed(n, api);
 }
 
 /** A constant operand re-laid out contiguously when its view would be slow to read. */

@@ -10,7 +10,7 @@ import { anchorSeed, type LayerNormSource, type PlannerApi } from './anchors.js'
 import { applyChain, applyInverse, type Chain, chainTarget } from './chain.js';
 import { pointwiseSeed } from './elementwise-seed.js';
 import { channelwise, pointwiseExpr } from './pointwise-nodes.js';
-import type { Seed } from './seeds.js';
+import { packedViews, type Seed } from './seeds.js';
 import type { KernelPlan, Loc, PlanBuffer, PlanIO, Task } from './types.js';
 import { bijectiveStep, viewTransform } from './view-nodes.js';
 import { contiguousView, expand, isContiguous, type View, viewShape } from './view.js';
@@ -311,6 +311,7 @@ class Planner implements PlannerApi {
     const G: Group = { seed, order: this.#groups.length, nodes: [n], epilogue: seed.epilogue, extra: [], chain: seed.chain, value: n.outputs[0]!, open: true };
     this.#groups.push(G);
     this.#pending.set(G.value, { group: G, chain: [], exclusive: true });
+    if (seed.extraResults) this.#materialize(G);
   }
 
   // ---- materialisation ----------------------------------------------------------------------
@@ -320,11 +321,14 @@ class Planner implements PlannerApi {
     if (!G.open) return this.#locs.get(G.value)!;
     G.open = false;
     const shape = G.value.type.shape as number[];
-    const isOut = this.#g.isOutput(G.value);
+    const extra = G.seed.extraResults ?? [];
+    // Several results share one temporary; graph outputs among them are copied out.
+    const isOut = this.#g.isOutput(G.value) && extra.length === 0;
     // Store straight into the layout of a transpose/reshape chain that is the value's only use.
-    const layout = isOut ? undefined : this.#storeLayout(G.value);
+    const layout = isOut || extra.length ? undefined : this.#storeLayout(G.value);
     const finalShape = layout ? chainTarget(layout, shape) : shape;
-    const buffer = this.#buffer({ kind: isOut ? 'output' : 'temp', dtype: 'f32', elements: count(finalShape), ...(isOut ? { name: G.value.name! } : {}) });
+    const elements = [finalShape, ...extra].reduce((n, s) => n + count(s), 0);
+    const buffer = this.#buffer({ kind: isOut ? 'output' : 'temp', dtype: 'f32', elements, ...(isOut ? { name: G.value.name! } : {}) });
     const valueView = layout ? applyInverse(layout, contiguousView(finalShape)) : contiguousView(shape);
     const outputView = applyInverse(G.chain, valueView);
     const all = [...G.seed.operands, ...G.extra];
@@ -333,6 +337,7 @@ class Planner implements PlannerApi {
     this.#tasks.push({ name: `${G.seed.label}_${this.#tasks.length}`, nodes: G.nodes, workload, operands: all.map((l) => l.buffer), output: buffer });
     const loc = { buffer, view: valueView };
     this.#locs.set(G.value, loc);
+    packedViews([shape, ...extra]).slice(1).forEach((view, i) => this.#locs.set(G.seed.node.outputs[i + 1]!, { buffer, view }));
     return loc;
   }
 

@@ -3,7 +3,7 @@ import type { EExpr } from '../workload/expr.js';
 import type { Operand, Workload } from '../workload/types.js';
 import type { Chain } from './chain.js';
 import type { Loc } from './types.js';
-import type { View } from './view.js';
+import { contiguousView, type View } from './view.js';
 
 /**
  * What an anchor node (matmul, conv, attention, a normalisation, a reduction, or the first
@@ -30,4 +30,20 @@ export interface Seed {
    * store view in the index space.
    */
   make(epilogue: EExpr, operands: readonly Operand[], output: View): Workload;
+  /**
+   * Shapes of the node's further results (top_k's indices, attention's class-token statistics).
+   * All results share the task's output buffer, packed one after the other (`packedViews`); such
+   * anchors take no epilogue, never store into a consumer's layout, and are emitted at once.
+   */
+  readonly extraResults?: readonly (readonly number[])[];
+}
+
+/** Contiguous views of results stored one after the other in one buffer, the first at offset 0. */
+export function packedViews(shapes: readonly (readonly number[])[]): View[] {
+  let offset = 0;
+  return shapes.map((shape) => {
+    const v = contiguousView(shape, offset);
+    offset += Math.max(1, shape.reduce((a, b) => a * b, 1));
+    return v;
+  });
 }

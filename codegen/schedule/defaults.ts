@@ -1,6 +1,6 @@
 import type { Workload } from '../workload/types.js';
 import type { TargetLimits } from './limits.js';
-import type { AttentionSchedule, ElementwiseSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, Schedule } from './types.js';
+import type { AttentionSchedule, ElementwiseSchedule, GatherSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, ScatterAddSchedule, Schedule, TopKSchedule } from './types.js';
 
 const pow2Below = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, x)));
 
@@ -44,6 +44,19 @@ export function defaultSchedule(w: Workload, limits: TargetLimits): Schedule {
       // rows and two-key tiles, on SwiftShader by about 40%, with no slower pipeline creation.
       const long = w.tq >= 64;
       const s: AttentionSchedule = { kind: 'attention', rows: Math.min(long ? 16 : 32, maxInv, pow2Below(w.tq) * 2), kvTile: 1, rowsPerThread: long ? 4 : 1 };
+      return s;
+    }
+    case 'top_k': {
+      // One workgroup per row: enough invocations to share the row, none idle on short rows.
+      const s: TopKSchedule = { kind: 'top_k', wg: Math.min(64, maxInv, pow2Below(w.n - 1) * 2), staged: w.n * 4 <= limits.maxComputeWorkgroupStorageSize / 2 };
+      return s;
+    }
+    case 'gather': {
+      const s: GatherSchedule = { kind: 'gather', wg: Math.min(64, maxInv) };
+      return s;
+    }
+    case 'scatter_add': {
+      const s: ScatterAddSchedule = { kind: 'scatter_add', wg: Math.min(64, maxInv) };
       return s;
     }
   }

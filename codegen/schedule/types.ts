@@ -54,4 +54,26 @@ export interface AttentionSchedule {
   readonly rowsPerThread?: number;
 }
 
-export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule;
+/**
+ * top_k: one workgroup of `wg` invocations per row; each ranks every `wg`-th entry of the row,
+ * reading the row from workgroup memory when `staged` (4 bytes per entry), else from storage.
+ */
+export interface TopKSchedule {
+  readonly kind: 'top_k';
+  readonly wg: number;
+  readonly staged: boolean;
+}
+
+/** Gather: one output element per invocation, 1-D workgroups of `wg`. */
+export interface GatherSchedule {
+  readonly kind: 'gather';
+  readonly wg: number;
+}
+
+/** Scatter-add: one output element per invocation (summing its updates serially), workgroups of `wg`. */
+export interface ScatterAddSchedule {
+  readonly kind: 'scatter_add';
+  readonly wg: number;
+}
+
+export type Schedule = MatmulSchedule | ElementwiseSchedule | RowSchedule | ReduceSchedule | AttentionSchedule | TopKSchedule | GatherSchedule | ScatterAddSchedule;

@@ -119,9 +119,70 @@ export interface AttentionWorkload {
   readonly bias: number | null;
   readonly operands: readonly Operand[];
   readonly output: Output;
+  /**
+   * Also store, per leading index, query row 0's softmax probabilities and ‖v_j‖₂, each over
+   * [...batch, Tk] (views into the output's buffer): PPT's token importance.
+   */
+  readonly clsStats?: { readonly probs: Output; readonly vnorm: Output };
 }
 
-export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | ReduceWorkload | AttentionWorkload;
+// ---- token reduction (ToMe, PPT) ----------------------------------------------------------------
+
+/**
+ * The k largest (or smallest) entries of each row of x viewed as [...rows, n], in order, and
+ * their positions; ties keep the lower position first. Values go to `output`, positions (as f32
+ * integers, like every index tensor on the GPU) to `indices`, both over [...rows, k] in the same
+ * buffer.
+ */
+export interface TopKWorkload {
+  readonly kind: 'top_k';
+  readonly rows: readonly number[];
+  readonly n: number;
+  readonly k: number;
+  readonly largest: boolean;
+  /** Operand 0 is x. */
+  readonly operands: readonly Operand[];
+  readonly output: Output;
+  readonly indices: Output;
+}
+
+/**
+ * out[i] = epilogue(x[j]) where x's index j takes, per x axis, output axis `xAxes[a]`, or for the
+ * gathered axis (xAxes[a] = -1) the value of the `indices` operand at i (negative counts from
+ * the end; clamped into the axis). GatherElements and Gather with dynamic indices.
+ */
+export interface GatherWorkload {
+  readonly kind: 'gather';
+  readonly shape: readonly number[];
+  /** x over its own shape; indices over `shape`; epilogue operands over `shape`. */
+  readonly x: number;
+  readonly indices: number;
+  readonly xAxes: readonly number[];
+  readonly operands: readonly Operand[];
+  readonly epilogue: EExpr;
+  readonly output: Output;
+}
+
+/**
+ * out[i] = epilogue(data[i] + Σ updates[p]) over the update positions p that share i's
+ * coordinates off `axis` and whose index (the `indices` operand at p) is i's coordinate on it,
+ * summed in order of p. data and the output over `shape`; indices and updates over `updateShape`
+ * (equal to `shape` off the axis). Element-wise scatter-add without atomics.
+ */
+export interface ScatterAddWorkload {
+  readonly kind: 'scatter_add';
+  readonly shape: readonly number[];
+  readonly updateShape: readonly number[];
+  readonly axis: number;
+  readonly data: number;
+  readonly indices: number;
+  readonly updates: number;
+  readonly operands: readonly Operand[];
+  readonly epilogue: EExpr;
+  readonly output: Output;
+}
+
+export type Workload = ElementwiseWorkload | MatmulWorkload | RowWorkload | ReduceWorkload | AttentionWorkload | TopKWorkload | GatherWorkload | ScatterAddWorkload;
 
 /** Canonical serialisation: stable key order, so equal workloads give equal strings. */
 export function canonicalJson(x: unknown): string {

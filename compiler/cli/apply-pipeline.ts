@@ -1,10 +1,43 @@
+import { VitcError } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
+import { detectProperties } from '../../passes/properties.js';
 import type { Instrument, Sink } from '../instruments/instrument.js';
-import { runPipeline } from '../pass-manager.js';
+import { checkPipeline, runPipeline } from '../pass-manager.js';
 import { parsePipeline } from '../pipeline.js';
+import { PREPARATION_PIPELINE } from '../preparation-pipeline.js';
 
-/** Runs a user-typed pipeline (empty or absent: the graph as it is). `source` names the option in errors. */
-export function applyPipeline(g: Graph, text: string | undefined, source: string, opts: { instruments?: readonly Instrument[]; remarks?: Sink } = {}): Graph {
+export interface ApplyPipelineOptions {
+  readonly instruments?: readonly Instrument[];
+  readonly remarks?: Sink;
+  /**
+   * When the pipeline's requirements do not hold on the graph, run the preparation passes first
+   * (said on `remarks`). `opt` leaves this off: an IR dump shows exactly the passes asked for.
+   */
+  readonly prepare?: boolean;
+}
+
+/**
+ * Runs a user-typed pipeline (empty or absent: the graph as it is). `source` names the option in
+ * errors. If preparing does not establish the requirements either, the pipeline's own error stands.
+ */
+export function applyPipeline(g: Graph, text: string | undefined, source: string, opts: ApplyPipelineOptions = {}): Graph {
   if (text === undefined || text.trim() === '') return g;
-  return runPipeline(g, parsePipeline(text, source), { instruments: opts.instruments ?? [], ...(opts.remarks ? { remarks: opts.remarks } : {}) }).graph;
+  const pipeline = parsePipeline(text, source);
+  const run = { instruments: opts.instruments ?? [], ...(opts.remarks ? { remarks: opts.remarks } : {}) };
+  if (opts.prepare && !holdsRequirements(g, pipeline)) {
+    const prepared = runPipeline(g, parsePipeline(PREPARATION_PIPELINE));
+    opts.remarks?.(`remark: ran ${PREPARATION_PIPELINE} first: ${source} needs what they establish\n`);
+    return runPipeline(prepared.graph, pipeline, { ...run, initialProperties: prepared.properties }).graph;
+  }
+  return runPipeline(g, pipeline, run).graph;
+}
+
+function holdsRequirements(g: Graph, pipeline: ReturnType<typeof parsePipeline>): boolean {
+  try {
+    checkPipeline(pipeline, detectProperties(g));
+    return true;
+  } catch (e) {
+    if (e instanceof VitcError) return false;
+    throw e;
+  }
 }

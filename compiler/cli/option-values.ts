@@ -25,3 +25,12 @@ export function nonNegativeNumber(text: string): number {
 export function collect(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A duration: "10m", "90s", "1h30m", or plain seconds ("45") → seconds. */
+export function duration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(t);
+  if (!m || (!m[1] && !m[2] && !m[3])) throw new InvalidArgumentError('expected a duration like 10m, 90s or 1h30m.');
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}

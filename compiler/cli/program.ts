@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { formatPassHelp } from '../pipeline-help.js';
 import { packageVersion } from '../package-info.js';
 import type { CommandIo } from './io.js';
-import { collect, nonNegativeInt, nonNegativeNumber, positiveInt } from './option-values.js';
+import { collect, duration, nonNegativeInt, nonNegativeNumber, positiveInt } from './option-values.js';
 import { COMPILE_TARGETS, RUN_TARGETS } from './targets.js';
 
 /** Filled in when commander rejects the command line, so the error can name the subcommand. */
@@ -76,6 +76,13 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--batch <n>', 'value of a symbolic batch dimension', positiveInt)
     .action(async (model: string, opts) => (await import('./commands/verify.js')).verifyCommand(model, opts, io));
 
+  command('stats')
+    .description('FLOPs per image and tokens per transformer block, with totals, before and after a pipeline')
+    .argument('<model>', 'model: .onnx or .vir')
+    .option('-p, --passes <pipeline>', "passes to compare against the model, e.g. 'tome{r=8}' (run after fold-constants,canonicalize,fuse-attention)")
+    .option('--json', 'print the figures as JSON')
+    .action(async (model: string, opts) => (await import('./commands/stats.js')).statsCommand(model, opts, io));
+
   command('compile')
     .description('compile a model ahead of time into a folder that runs without vitc')
     .argument('<model>', 'model: .onnx or .vir')
@@ -85,7 +92,25 @@ export function buildProgram(io: CommandIo, usage: UsageState): Command {
     .option('--adapter <adapter>', `compile for this adapter's limits (default: WebGPU's default limits, which every device offers); ${ADAPTER_HELP}`)
     .option('--pipeline <pipeline>', 'passes to run before compiling')
     .option('--stats', 'print dispatches, programs, bytes moved, memory and a per-kernel table')
+    .option('--tuning-db <file>', 'use tuned schedules from this database (vitc tune): per kernel the exact device, else the nearest device, else the default; the device is --adapter (default auto)')
     .action(async (model: string, opts) => (await import('./commands/compile.js')).compileCommand(model, opts, io));
+
+  command('tune')
+    .description('tune kernel schedules on a WebGPU adapter into a records database, or plot a database (--report)')
+    .argument('[model]', 'model: .onnx or .vir')
+    .addOption(new Option('-t, --target <target>', 'target to tune for: webgpu').default('webgpu'))
+    .option('--adapter <adapter>', ADAPTER_HELP, 'auto')
+    .option('--db <file>', 'tuning records database (JSON Lines, appended to)')
+    .addOption(new Option('--trials <n>', 'measure at most N candidate schedules per unique workload (default 32 without --budget)').argParser(positiveInt))
+    .option('--budget <time>', 'wall-clock budget for the whole run (10m, 90s, 1h30m), shared by workload weight', duration)
+    .option('--resume', 'skip schedules already measured on this exact device and continue from their results')
+    .option('--batch <n>', 'batch size the kernels are specialised for', positiveInt, 1)
+    .option('--seed <n>', 'random seed of the search', nonNegativeInt, 1)
+    .option('--timing <how>', 'auto: GPU timestamps where the adapter has them, else submit→onSubmittedWorkDone; cpu: process CPU time (CPU adapters; steadier on a busy machine)', 'auto')
+    .option('--compare <rounds>', 'afterwards, time the whole model default vs tuned, alternately, this many rounds', positiveInt)
+    .option('--report <db>', 'instead of tuning, plot best-so-far time against trials per workload from a database')
+    .option('-o, --output <file>', 'SVG file for --report')
+    .action(async (model: string | undefined, opts) => (await import('./commands/tune.js')).tuneCommand(model, opts, io));
 
   return program;
 }

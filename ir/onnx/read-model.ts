@@ -132,7 +132,7 @@ function checkGraphShape(graph: OnnxGraph, file: string): void {
 }
 
 /** Tensors stored in external files: initializers and Constant node values. */
-function externalTensors(graph: OnnxGraph): OnnxTensor[] {
+export function externalTensors(graph: OnnxGraph): OnnxTensor[] {
   const out: OnnxTensor[] = [];
   for (const t of graph.initializer ?? []) if (t.dataLocation === 1) out.push(t);
   for (const n of graph.node ?? []) for (const a of n.attribute ?? []) if (a.t?.dataLocation === 1) out.push(a.t);

@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { defineOp } from '../op.js';
 import { tensorType, type TensorType } from '../types.js';
 import { attention } from '../../runtime/reference/kernels/attention.js';
+import { attentionClsStats } from '../../runtime/reference/kernels/attention-cls.js';
 import { broadcastOffsets } from '../../runtime/reference/kernels/broadcast.js';
 import { numbersOf, tensorFrom } from '../../runtime/reference/kernels/storage.js';
 import { countPerBatch, requireFloat } from './operand-checks.js';
@@ -45,17 +46,22 @@ function shapesOf(q: TensorType, k: TensorType, v: TensorType, bias: TensorType 
  * Scaled dot-product attention over the last two axes: softmax(q·kᵀ·scale + bias)·v.
  * q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv], bias broadcastable to [..., Tq, Tk].
  * Produced by the `fuse-attention` pass from matmul/softmax/matmul chains.
+ * With `cls_stats` it has two more results, both [..., Tk], for PPT's token importance: the
+ * attention probabilities of query row 0 (the class token) and the L2 norm of each value row.
  */
 export const Attention = defineOp({
   name: 'attention',
   summary: 'softmax(q·kᵀ·scale + bias)·v',
-  attrs: { scale: attr.float(1) },
+  attrs: { scale: attr.float(1), cls_stats: attr.bool(false) },
   inputs: ['q', 'k', 'v', 'bias?'],
-  outputs: 1,
+  outputs: (a) => (a.cls_stats ? 3 : 1),
   infer: ([q, k, v, bias], a) => {
-    void a;
     const s = shapesOf(q!, k!, v!, bias);
-    return [tensorType(q!.dtype, [...s.lead, s.tq, s.dv])];
+    const out = tensorType(q!.dtype, [...s.lead, s.tq, s.dv]);
+    if (!a.cls_stats) return [out];
+    if (s.tq === 0) fail(`'attention' with cls_stats needs at least one query row`);
+    const row = tensorType(q!.dtype, [...s.lead, s.tk]);
+    return [out, row, row];
   },
   reference: ([q, k, v, bias], a) => {
     const s = shapesOf(q!, k!, v!, bias);
@@ -67,14 +73,19 @@ export const Attention = defineOp({
       const bv = numbersOf(bias);
       biasAt = (b, i, j) => bv[offs[(b * tq + i) * tk + j]!]!;
     }
-    const out = attention(numbersOf(q!), numbersOf(k!), numbersOf(v!), batch, tq, tk, d, dv, a.scale, biasAt);
-    return [tensorFrom(q!.dtype, [...(s.lead as number[]), tq, dv], out)];
+    const [qn, kn, vn] = [numbersOf(q!), numbersOf(k!), numbersOf(v!)];
+    const out = tensorFrom(q!.dtype, [...(s.lead as number[]), tq, dv], attention(qn, kn, vn, batch, tq, tk, d, dv, a.scale, biasAt));
+    if (!a.cls_stats) return [out];
+    const stats = attentionClsStats(qn, kn, vn, batch, tq, tk, d, dv, a.scale, biasAt);
+    const rowShape = [...(s.lead as number[]), tk];
+    return [out, tensorFrom(q!.dtype, rowShape, stats.probs), tensorFrom(q!.dtype, rowShape, stats.vnorm)];
   },
-  flops: ([q, k, v]) => {
+  flops: ([q, k, v], _outs, a) => {
     const b = countPerBatch(q!.shape.slice(0, -2));
     const [tq, d] = q!.shape.slice(-2).map((x) => (typeof x === 'number' ? x : 1)) as [number, number];
     const tk = typeof k!.shape[k!.shape.length - 2] === 'number' ? (k!.shape[k!.shape.length - 2] as number) : 1;
     const dv = typeof v!.shape[v!.shape.length - 1] === 'number' ? (v!.shape[v!.shape.length - 1] as number) : 1;
-    return b * tq * tk * (2 * d + 2 * dv + 5);
+    // The class-token row is recomputed for its probabilities; value norms are 2 per element.
+    return b * tq * tk * (2 * d + 2 * dv + 5) + (a.cls_stats ? b * tk * (2 * d + 5 + 2 * dv) : 0);
   },
 });

@@ -6,6 +6,7 @@ import { Const } from './const.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as gather from './gather.js';
+import * as gatherElements from './gather-elements.js';
 import * as generate from './generate.js';
 import * as identity from './identity.js';
 import { MatMul } from './matmul.js';
@@ -17,6 +18,7 @@ import * as reshape from './reshape.js';
 import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
 import { Tile } from './tile.js';
+import { TopK } from './top-k.js';
 import { Transpose } from './transpose.js';
 
 export * from './attention.js';
@@ -25,6 +27,7 @@ export * from './const.js';
 export * from './conv.js';
 export * from './elementwise.js';
 export * from './gather.js';
+export * from './gather-elements.js';
 export * from './generate.js';
 export * from './identity.js';
 export * from './matmul.js';
@@ -36,6 +39,7 @@ export * from './reshape.js';
 export * from './slice.js';
 export * from './softmax.js';
 export * from './tile.js';
+export * from './top-k.js';
 export * from './transpose.js';
 
 /** Every op, keyed by its text name. */
@@ -48,6 +52,7 @@ export const OP_REGISTRY: ReadonlyMap<string, OpDef> = buildRegistry([
   Slice,
   Pad,
   Tile,
+  TopK,
   ...Object.values(elementwise),
   ...Object.values(identity),
   ...Object.values(conv),
@@ -57,6 +62,7 @@ export const OP_REGISTRY: ReadonlyMap<string, OpDef> = buildRegistry([
   ...Object.values(reshape),
   ...Object.values(concat),
   ...Object.values(gather),
+  ...Object.values(gatherElements),
   ...Object.values(generate),
 ]);
 

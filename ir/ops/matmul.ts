@@ -2,6 +2,7 @@ import { broadcastShapes, type Dim, dimToString } from '../dim.js';
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
 import { defineOp } from '../op.js';
+import { countPerBatch } from './operand-checks.js';
 import { stridesOf } from '../tensor.js';
 import { tensorType } from '../types.js';
 import { broadcastStrides } from '../../runtime/reference/kernels/broadcast.js';
@@ -64,7 +65,7 @@ export const MatMul = defineOp({
   },
   flops: ([a, b]) => {
     const s = matmulShapes(a!.shape, b!.shape);
-    const dims = [...s.batch, s.m, s.k, s.n].map((d) => (typeof d === 'number' ? d : 1));
-    return 2 * dims.reduce((x, y) => x * y, 1);
+    // A symbolic dim counts its coefficient ('2*N' is 2 per unit batch), as merged [T·B, C] rows do.
+    return 2 * countPerBatch([...s.batch, s.m, s.k, s.n]);
   },
 });

@@ -34,7 +34,7 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
   if (!opts.image && !opts.input.length) throw new VitcError('give the model inputs with --input NAME=FILE.npy (or one --image FILE)', { context: 'run' });
   if (opts.labels && !opts.image) throw new VitcError('--labels goes with --image', { context: 'run' });
   const inputArgs = opts.input.map(parseInputArg);
-  const { runner, inputs } = await prepare(model, target, opts, inputArgs);
+  const { runner, inputs } = await prepare(model, target, opts, inputArgs, io);
   try {
     checkInputs(runner.inputs, inputs, 'run');
     const outputs = await runner.run(inputs);
@@ -50,7 +50,7 @@ export async function runCommand(model: string, opts: RunOptions, io: CommandIo)
 }
 
 /** The runner for the target, and the inputs, read before any device is acquired where possible. */
-async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[]): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
+async function prepare(model: string, target: RunTarget, opts: RunOptions, inputArgs: readonly InputArg[], io: CommandIo): Promise<{ runner: ModelRunner; inputs: Map<string, Tensor> }> {
   const readInputs = async (specs: readonly TensorSpec[]) => (opts.image ? imageInputs(specs, opts.image) : readInputFiles(inputArgs, specs));
   if (modelKind(model) === 'artifact') {
     if (artifactFormat(model) === (await import('../../compile-cuda.js')).CUDA_ARTIFACT_FORMAT)
@@ -67,7 +67,7 @@ async function prepare(model: string, target: RunTarget, opts: RunOptions, input
       throw e;
     }
   }
-  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', { prepare: true, remarks: io.err });
   const specs = graphInputs(graph);
   const inputs = await readInputs(specs);
   const batch = checkInputs(specs, inputs, 'run');

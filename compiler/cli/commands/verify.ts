@@ -28,7 +28,7 @@ export interface VerifyOptions {
 export async function verifyCommand(model: string, opts: VerifyOptions, io: CommandIo): Promise<void> {
   const target = checkTarget(opts.target, RUN_TARGETS, 'verify');
   if (modelKind(model) !== 'onnx') throw new VitcError('verify compares against onnxruntime, so it needs an ONNX model', { file: model });
-  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline');
+  const graph = applyPipeline(await loadGraph(model), opts.pipeline, '--pipeline', { prepare: true, remarks: io.err });
   const specs = graphInputs(graph);
   const batch = chooseBatch(specs, opts.batch, undefined);
   const inputs = randomInputs(specs, batch, opts.seed);
