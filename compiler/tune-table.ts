@@ -14,7 +14,12 @@ export function formatSchedule(s: Schedule | undefined): string {
     case 'reduce':
       return `wg ${s.wg}`;
     case 'attention':
-      return `rows ${s.rows} kv ${s.kvTile}`;
+      return `rows ${s.rows} kv ${s.kvTile} rpt ${s.rowsPerThread ?? 1}`;
+    case 'top_k':
+      return `wg ${s.wg}${s.staged ? ' staged' : ''}`;
+    case 'gather':
+    case 'scatter_add':
+      return `wg ${s.wg}`;
   }
 }
 

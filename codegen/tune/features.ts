@@ -73,9 +73,21 @@ export function features(w: Workload, s: Schedule): number[] {
         w.bias === null ? 0 : 1,
         lg(s.rows),
         lg(s.kvTile),
-        w.tq / (Math.ceil(w.tq / s.rows) * s.rows),
+        lg(s.rowsPerThread ?? 1),
+        w.tq / (Math.ceil(w.tq / (s.rows * (s.rowsPerThread ?? 1))) * s.rows * (s.rowsPerThread ?? 1)),
         w.tk % s.kvTile === 0 ? 1 : 0,
+        w.clsStats ? 1 : 0,
       ];
+    }
+    case 'top_k': {
+      if (s.kind !== 'top_k') break;
+      return [...common, lg(product(w.rows)), lg(w.n), lg(w.k), lg(s.wg), s.staged ? 1 : 0];
+    }
+    case 'gather':
+    case 'scatter_add': {
+      if (s.kind !== w.kind) break;
+      const n = product(w.shape);
+      return [...common, lg(n), w.operands.length, exprOps(w.epilogue), lg(s.wg), n / (Math.ceil(n / s.wg) * s.wg)];
     }
   }
   throw new Error(`features: schedule of kind ${s.kind} for a ${w.kind} workload`);

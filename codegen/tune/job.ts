@@ -95,6 +95,12 @@ export function describeWorkload(w: Workload): string {
     case 'reduce':
       return `reduce ${x(w.shape)}/${x(w.reduceShape)}`;
     case 'attention':
-      return `attention ${w.batch.length ? `${x(w.batch)}·` : ''}${w.tq}×${w.tk}×${w.d}`;
+      return `attention ${w.batch.length ? `${x(w.batch)}·` : ''}${w.tq}×${w.tk}×${w.d}${w.clsStats ? ' +cls' : ''}`;
+    case 'top_k':
+      return `top_k ${x(w.rows)}·${w.n}→${w.k}`;
+    case 'gather':
+      return `gather ${x(w.shape)}`;
+    case 'scatter_add':
+      return `scatter_add ${x(w.updateShape)}→${x(w.shape)}`;
   }
 }

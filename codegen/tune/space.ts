@@ -1,6 +1,6 @@
 import { defaultSchedule } from '../schedule/defaults.js';
 import type { TargetLimits } from '../schedule/limits.js';
-import type { AttentionSchedule, ElementwiseSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, Schedule } from '../schedule/types.js';
+import type { AttentionSchedule, ElementwiseSchedule, GatherSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, ScatterAddSchedule, Schedule, TopKSchedule } from '../schedule/types.js';
 import type { Workload } from '../workload/types.js';
 import type { SeededRandom } from './random.js';
 
@@ -64,7 +64,16 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
       return [
         { name: 'rows', values: WG_1D },
         { name: 'kvTile', values: [1, 2, 4, 8, 16] },
+        { name: 'rowsPerThread', values: [1, 2, 4] },
       ];
+    case 'top_k':
+      return [
+        { name: 'wg', values: WG_1D },
+        { name: 'staged', values: [false, true] },
+      ];
+    case 'gather':
+    case 'scatter_add':
+      return [{ name: 'wg', values: WG_1D }];
   }
 }
 
@@ -80,7 +89,12 @@ export function scheduleKey(s: Schedule): string {
     case 'reduce':
       return `reduce:${s.wg}`;
     case 'attention':
-      return `attention:${s.rows},${s.kvTile}`;
+      return `attention:${s.rows},${s.kvTile},${s.rowsPerThread ?? 1}`;
+    case 'top_k':
+      return `top_k:${s.wg},${s.staged}`;
+    case 'gather':
+    case 'scatter_add':
+      return `${s.kind}:${s.wg}`;
   }
 }
 
@@ -132,7 +146,19 @@ export function launchShape(w: Workload, s: Schedule): LaunchShape {
     }
     case 'attention': {
       const a = s as AttentionSchedule;
-      return { workgroupSize: [a.rows, 1, 1], grid: [ceilDiv(w.tq, a.rows), product(w.batch), 1], workgroupBytes: 0 };
+      return { workgroupSize: [a.rows, 1, 1], grid: [ceilDiv(w.tq, a.rows * Math.max(1, a.rowsPerThread ?? 1)), product(w.batch), 1], workgroupBytes: 0 };
+    }
+    case 'top_k': {
+      const t = s as TopKSchedule;
+      return { workgroupSize: [t.wg, 1, 1], grid: grid1d(product(w.rows)), workgroupBytes: t.staged ? w.n * 4 : 0 };
+    }
+    case 'gather': {
+      const g = s as GatherSchedule;
+      return { workgroupSize: [g.wg, 1, 1], grid: grid1d(ceilDiv(product(w.shape), g.wg)), workgroupBytes: 0 };
+    }
+    case 'scatter_add': {
+      const g = s as ScatterAddSchedule;
+      return { workgroupSize: [g.wg, 1, 1], grid: grid1d(ceilDiv(product(w.shape), g.wg)), workgroupBytes: 0 };
     }
   }
 }
@@ -179,7 +205,12 @@ export function canonicalSchedule(w: Workload, s: Schedule): Schedule {
     case 'reduce':
       return { kind: 'reduce', wg: s.wg };
     case 'attention':
-      return { kind: 'attention', rows: s.rows, kvTile: w.kind === 'attention' ? Math.max(1, Math.min(s.kvTile, w.tk)) : s.kvTile };
+      return { kind: 'attention', rows: s.rows, kvTile: w.kind === 'attention' ? Math.max(1, Math.min(s.kvTile, w.tk)) : s.kvTile, rowsPerThread: Math.max(1, s.rowsPerThread ?? 1) };
+    case 'top_k':
+      return { kind: 'top_k', wg: s.wg, staged: s.staged };
+    case 'gather':
+    case 'scatter_add':
+      return { kind: s.kind, wg: s.wg };
   }
 }
 
@@ -210,7 +241,17 @@ function sensible(w: Workload, s: Schedule): boolean {
     }
     case 'attention': {
       if (w.kind !== 'attention') return false;
-      return s.rows >= Math.min(4, nextPow2(w.tq)) && s.rows <= nextPow2(w.tq);
+      return s.rows >= Math.min(4, nextPow2(w.tq)) && s.rows * (s.rowsPerThread ?? 1) <= nextPow2(w.tq);
+    }
+    case 'top_k': {
+      if (w.kind !== 'top_k') return false;
+      return s.wg >= Math.min(16, nextPow2(w.n)) && s.wg <= nextPow2(w.n);
+    }
+    case 'gather':
+    case 'scatter_add': {
+      if (w.kind !== s.kind) return false;
+      const n = product(w.shape);
+      return s.wg >= Math.min(16, nextPow2(n)) && s.wg <= Math.max(16, nextPow2(n));
     }
   }
 }

@@ -10,7 +10,7 @@ import { type TargetLimits, WEBGPU_DEFAULT_LIMITS } from '../../../codegen/sched
 import { SeededRandom } from '../../../codegen/tune/random.js';
 import { canonicalSchedule, crossover, inSpace, launchShape, mutate, scheduleKey, scheduleSpace } from '../../../codegen/tune/space.js';
 import type { Workload } from '../../../codegen/workload/types.js';
-import { attentionWorkload, elementwiseWorkload, matmulWorkload, reduceWorkload, rowWorkload } from './workloads.js';
+import { attentionWorkload, elementwiseWorkload, gatherWorkload, matmulWorkload, reduceWorkload, rowWorkload, topKWorkload } from './workloads.js';
 
 /** Limits from tiny to generous, per field independently (a real device may be lopsided). */
 const limitsArb: fc.Arbitrary<TargetLimits> = fc.record({
@@ -37,6 +37,8 @@ const workloadArb: fc.Arbitrary<Workload> = fc.oneof(
   fc.record({ op: fc.constantFrom('layernorm' as const, 'softmax' as const), rows: dim(500), cols: dim(800) }).map(({ op, rows, cols }) => rowWorkload(op, rows, cols)),
   fc.record({ c: dim(40), h: dim(20), w: dim(20) }).map(({ c, h, w }) => reduceWorkload(c, h, w)),
   fc.record({ heads: dim(8), t: dim(200), d: fc.constantFrom(4, 8, 6, 16), bias: fc.boolean() }).map(({ heads, t, d, bias }) => attentionWorkload(heads, t, d, bias)),
+  fc.record({ rows: dim(8), n: dim(1024), k: dim(64) }).map(({ rows, n, k }) => topKWorkload(rows, n, Math.min(n, k))),
+  fc.record({ kept: dim(200), extra: dim(100), d: dim(64) }).map(({ kept, extra, d }) => gatherWorkload(kept, kept + extra, d)),
 );
 
 test('the space never proposes a schedule that violates the limits (checked by lowering and the emission check)', () => {

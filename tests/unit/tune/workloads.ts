@@ -1,6 +1,6 @@
 import { contiguousView, expand, pad, permute, reshape, slice } from '../../../codegen/plan/view.js';
 import { ACC, type EExpr } from '../../../codegen/workload/expr.js';
-import type { AttentionWorkload, ElementwiseWorkload, MatmulWorkload, ReduceWorkload, RowWorkload, Workload } from '../../../codegen/workload/types.js';
+import type { AttentionWorkload, ElementwiseWorkload, GatherWorkload, MatmulWorkload, ReduceWorkload, RowWorkload, TopKWorkload, Workload } from '../../../codegen/workload/types.js';
 
 /** Small workloads of every class, with non-trivial views (transposes, broadcasts, padding, slices). */
 
@@ -82,6 +82,34 @@ export function attentionWorkload(heads: number, t: number, d: number, bias = fa
     bias: bias ? 3 : null,
     operands,
     output: { view: permute(contiguousView([t, heads, d]), [1, 0, 2]) },
+  };
+}
+
+/** The k largest of each of `rows` rows of n scores; positions stored after the values in the same buffer. */
+export function topKWorkload(rows: number, n: number, k: number): TopKWorkload {
+  return {
+    kind: 'top_k',
+    rows: [rows],
+    n,
+    k,
+    largest: true,
+    operands: [f32(contiguousView([rows, n]))],
+    output: { view: contiguousView([rows, k]) },
+    indices: { view: { layers: [{ shape: [rows, k], strides: [k, 1], offset: rows * k }] } },
+  };
+}
+
+/** Rows of x [t, d] picked by an index per output element (ToMe's and PPT's token gather), times 2. */
+export function gatherWorkload(kept: number, t: number, d: number): GatherWorkload {
+  return {
+    kind: 'gather',
+    shape: [kept, d],
+    x: 0,
+    indices: 1,
+    xAxes: [-1, 1],
+    operands: [f32(contiguousView([t, d])), f32(expand(reshape(contiguousView([kept]), [kept, 1]), [kept, d]))],
+    epilogue: { op: 'binary', fn: 'mul', a: ACC, b: { op: 'const', value: 2 } },
+    output: { view: contiguousView([kept, d]) },
   };
 }
 
