@@ -29,8 +29,7 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
   const shared: KShared[] = [];
   const body = new BodyBuilder();
   const bidx = batchIndex(body, w.batch);
-  const lx = builtin('local_id', 0);
-  const ly = builtin('local_id', 1);
+  const [lx, ly] = localIds(s);
   const rowBase = body.let('row_base', mul(builtin('workgroup_id', 1), u32(tileM)));
   const colBase = body.let('col_base', mul(builtin('workgroup_id', 0), u32(tileN)));
   // Local row/column offsets of this invocation's i-th row and j-th vector column.
@@ -93,6 +92,15 @@ export function lowerMatmul(w: MatmulWorkload, s: MatmulSchedule, name: string):
   };
 }
 
+/**
+ * The invocation's x and y within the workgroup; a dimension of size 1 is the constant 0, so
+ * indices built from it stay invocation-uniform where the shader compiler can see it (llvmpipe
+ * then loads such an A element once and broadcasts it instead of gathering per lane).
+ */
+function localIds(s: MatmulSchedule): [KExpr, KExpr] {
+  return [s.wgX === 1 ? u32(0) : builtin('local_id', 0), s.wgY === 1 ? u32(0) : builtin('local_id', 1)];
+}
+
 function collectInputs(e: MatmulWorkload['epilogue'], out: Set<number>): void {
   if (e.op === 'input') out.add(e.index);
   if ('a' in e) collectInputs(e.a, out);
@@ -122,8 +130,7 @@ function layerNormPrologue(
   const mean: KShared = { name: 'ln_mean', elem: 'f32', vec: 1, length: tileM };
   const rstd: KShared = { name: 'ln_rstd', elem: 'f32', vec: 1, length: tileM };
   shared.push(part, mean, rstd);
-  const lx = builtin('local_id', 0);
-  const ly = builtin('local_id', 1);
+  const [lx, ly] = localIds(s);
   const rowOf = (t: number) => add(ly, u32(t * s.wgY)); // local rows handled by this invocation's y
   const reducePass = (label: string, term: (row: KExpr, k: KExpr, bb: BodyBuilder) => KExpr, finish: (sum: KExpr) => KExpr, target: KShared) => {
     for (let t = 0; t < s.tm; t++) {
