@@ -291,7 +291,8 @@ export function cudaSignature(k: Kernel): string {
   return signatureTemplate({
     name: identifier(k.name),
     threads,
-    minBlocks: Math.max(1, Math.floor(RESIDENT_THREADS_PER_SM / threads)),
+    // Registers are allocated per warp: a 16-thread block holds a whole warp's registers.
+    minBlocks: Math.max(1, Math.floor(RESIDENT_THREADS_PER_SM / (Math.ceil(threads / 32) * 32))),
     params: k.buffers.map((b) => ({ type: cudaParamType(b), name: identifier(b.name) })),
   });
 }

@@ -48,7 +48,7 @@ __device__ __forceinline__ float vitc_dot({{v.type}} a, {{v.type}} b) { return {
 /**
  * One kernel: signature (shared with the launcher's prototypes), static shared memory, body.
  * `__launch_bounds__` states the fixed block size and a minimum of blocks that keeps 512 threads
- * resident per SM, which caps registers at 128 a thread. With the block size alone, ptxas 13 chose
+ * resident per SM (counted in whole warps), which caps registers at 128 a thread. With the block size alone, ptxas 13 chose
  * a register target for some sm_80 GEMMs that spilled (4 bytes at 48 registers); with a minimum
  * of 256 threads it used up to 246 registers and halved occupancy.
  */

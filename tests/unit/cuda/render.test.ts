@@ -26,7 +26,7 @@ test('a small vec4 kernel renders to the expected CUDA C', () => {
   const k: Kernel = { name: 'tiny', buffers: [in0, buffer('out0', 'read_write', 4, 2)], shared: [], workgroupSize: [4, 1, 1], grid: [1, 1, 1], body };
   assert.equal(
     renderCudaKernel(k),
-    `extern "C" __global__ void __launch_bounds__(4, 128) tiny(const float* __restrict__ in0, float4* __restrict__ out0) {
+    `extern "C" __global__ void __launch_bounds__(4, 16) tiny(const float* __restrict__ in0, float4* __restrict__ out0) {
   const unsigned int i = (blockIdx.x * 4u + threadIdx.x);
   if ((i < 2u)) {
     const float4 x = make_float4(in0[(i * 4u)], in0[((i * 4u) + 1u)], in0[((i * 4u) + 2u)], in0[((i * 4u) + 3u)]);
