@@ -1,3 +1,4 @@
+import { SeededRandom } from '../../codegen/tune/random.js';
 import { Tensor } from '../../ir/tensor.js';
 
 /**
@@ -6,7 +7,8 @@ import { Tensor } from '../../ir/tensor.js';
  * seedable, identical on every platform.
  */
 export function randomNormalTensor(shape: readonly number[], seed: number): Tensor {
-  const next = mulberry32(seed);
+  const rng = new SeededRandom(seed);
+  const next = () => rng.next();
   const t = new Tensor('f32', shape);
   for (let i = 0; i < t.size; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - next()));
@@ -15,16 +17,4 @@ export function randomNormalTensor(shape: readonly number[], seed: number): Tens
     if (i + 1 < t.size) t.data[i + 1] = r * Math.sin(phi);
   }
   return t;
-}
-
-/** A 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,23 +1,10 @@
+import { SeededRandom } from '../../codegen/tune/random.js';
+
 /**
- * A seeded PRNG (mulberry32) so randomized tests are reproducible: a failure message that prints
- * the seed and case can be replayed exactly.
+ * vitc's seeded PRNG (mulberry32, codegen/tune/random.ts) with test conveniences, so randomized
+ * tests are reproducible: a failure message that prints the seed and case replays exactly.
  */
-export class Rng {
-  #state: number;
-
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+export class Rng extends SeededRandom {
   /** Integer in [lo, hi], both inclusive. */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
@@ -29,10 +16,6 @@ export class Rng {
 
   bool(): boolean {
     return this.next() < 0.5;
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)]!;
   }
 
   /** A shape of `rank` dims, each in [lo, hi]. */
