@@ -19,7 +19,7 @@ import { randomNormalTensor } from './random-inputs.js';
 
 export const BENCH_MODEL_DIR = repoPath('.bench', 'models');
 /** Models make_bench_models.py knows how to export. */
-export const EXPORTABLE = ['vit_ti16'] as const;
+export const EXPORTABLE = ['vit_ti16', 'efficientvit_m0_full', 'efficientvit_m1_full', 'efficientvit_m2_full', 'efficientvit_m3_full', 'efficientvit_m4_full', 'efficientvit_m5_full', 'lowformer_b0_full', 'lowformer_b1_full'] as const;
 const EXPORT_SCRIPT = repoPath('tests', 'fixtures', 'make_bench_models.py');
 
 export interface ModelRef {
