@@ -15,13 +15,24 @@ import { randomInputs } from './onnx-check.js';
 /*
  * Every fixture model, compiled once per batch size for WebGPU (default limits, so one plan serves
  * both adapters), runs on llvmpipe and SwiftShader side by side on one device each and matches
- * onnxruntime-node on seeded N(0, 1) inputs: allclose with rtol 1e-4, atol 1e-5.
+ * onnxruntime-node on seeded N(0, 1) inputs: allclose with rtol 1e-4, atol 1e-5 × max(1, max |output|).
  */
 
 const ADAPTERS = ['llvmpipe', 'swiftshader'] as const;
 type Adapter = (typeof ADAPTERS)[number];
 const RTOL = 1e-4;
 const ATOL = 1e-5;
+
+/**
+ * The absolute tolerance grows with the output's magnitude (never below ATOL): a logit of 0.4 in
+ * a vector reaching 23 (EfficientViT-M1's random weights) carries the rounding of 23-sized sums,
+ * and onnxruntime's own optimization levels disagree by 6e-5 there.
+ */
+function outputScale(t: Tensor): number {
+  let m = 1;
+  for (const v of t.data) m = Math.max(m, Math.abs(Number(v)));
+  return m;
+}
 
 const models = fixtureModels();
 const devices = new Map<Adapter, AcquiredDevice>();
@@ -58,7 +69,7 @@ async function differences(adapter: Adapter, compiled: WebGpuCompileResult, feed
         problems.push(`${adapter}: output ${name} is ${got ? `${got.constructor.name} of ${got.length}` : 'missing'}, expected ${want.size} f32 values`);
         continue;
       }
-      const d = compareTensors(new Tensor('f32', want.shape, got), want, RTOL, ATOL);
+      const d = compareTensors(new Tensor('f32', want.shape, got), want, RTOL, ATOL * outputScale(want));
       if (d.incompatible || d.mismatches > 0) {
         problems.push(`${adapter}: output ${name}: ${d.incompatible ?? `${d.mismatches}/${d.count} elements differ, max abs ${d.maxAbs}, max rel ${d.maxRel}`}`);
       }
@@ -83,7 +94,7 @@ for (const path of models) {
         const expected = await ort.run(inputs);
         const feeds: RunInputs = Object.fromEntries([...inputs].map(([k, t]) => [k, t.data as Float32Array]));
         const problems = (await Promise.all(ADAPTERS.map((a) => differences(a, compiled, feeds, expected)))).flat();
-        assert.deepEqual(problems, [], `${name} at batch ${batch} differs from onnxruntime (rtol ${RTOL}, atol ${ATOL})`);
+        assert.deepEqual(problems, [], `${name} at batch ${batch} differs from onnxruntime (rtol ${RTOL}, atol ${ATOL} × output scale)`);
       }
     } finally {
       await ort.release();
