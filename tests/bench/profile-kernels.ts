@@ -2,6 +2,7 @@ import type { ScheduleChooser } from '../../codegen/emit-webgpu.js';
 import { defaultSchedule } from '../../codegen/schedule/defaults.js';
 import { WEBGPU_DEFAULT_LIMITS } from '../../codegen/schedule/limits.js';
 import type { Schedule } from '../../codegen/schedule/types.js';
+import { applyPipeline } from '../../compiler/cli/apply-pipeline.js';
 import { compileWebGpu } from '../../compiler/compile-webgpu.js';
 import { importOnnxFile } from '../../ir/onnx/import.js';
 import { acquireDevice, type AdapterChoice } from '../../runtime/webgpu/adapters.js';
@@ -13,7 +14,7 @@ import { repoPath } from '../helpers/paths.js';
  * summed by program, and the process CPU time per inference over several runs (llvmpipe and
  * SwiftShader run their threads in this process, so CPU time is steadier than wall time on a
  * shared machine). A script, not a test.
- *   node dist/tests/bench/profile-kernels.js [model.onnx] [--adapter llvmpipe|swiftshader] [--runs N]
+ *   node dist/tests/bench/profile-kernels.js [model.onnx] [--adapter llvmpipe|swiftshader] [--runs N] [--pipeline P]
  */
 
 const args = process.argv.slice(2);
@@ -35,7 +36,8 @@ const chooser = (overrides: Overrides): ScheduleChooser => (w) => {
 const choose = chooser(JSON.parse(flag('--schedule', '{}')) as Overrides);
 const against = args.includes('--against') ? (JSON.parse(flag('--against', '{}')) as Overrides) : undefined;
 const t0 = performance.now();
-const compiled = compileWebGpu(importOnnxFile(model), { batch: 1, choose });
+const graph = applyPipeline(importOnnxFile(model), args.includes('--pipeline') ? flag('--pipeline', '') : undefined, '--pipeline', { prepare: true });
+const compiled = compileWebGpu(graph, { batch: 1, choose });
 const compileMs = performance.now() - t0;
 const acquired = await acquireDevice({ adapter, maxLimits: true, timestamps: false });
 const c0 = performance.now();
