@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { targetLimitsOf } from '../../codegen/schedule/limits.js';
 import { compileWebGpu } from '../../compiler/compile-webgpu.js';
@@ -12,6 +11,7 @@ import { importOnnxFile } from '../../ir/onnx/index.js';
 import { acquireDevice, type AcquiredDevice } from '../../runtime/webgpu/adapters.js';
 import { createExecutor } from '../../runtime/webgpu/executor.js';
 import { FIXTURES, repoPath } from '../helpers/paths.js';
+import { parseScriptArgs } from './script-args.js';
 
 /*
  * Token reduction accuracy/FLOPs/latency table: the bundled MNIST ViT over all 2,000 test digits,
@@ -143,8 +143,11 @@ function table(rows: readonly Row[], withAccuracy: boolean): string {
   return head + body.join('\n') + '\n';
 }
 
+const TOKENS_USAGE = `usage: npm run bench -- tokens [--adapter llvmpipe|swiftshader] [--batch B] [--only TEXT] [--pipeline P ...]
+         [--vit-ti PATH] [--vit-ti-repeats N] [--skip-vit-ti] [--skip-mnist]`;
+
 export async function main(args: readonly string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseScriptArgs('bench tokens', TOKENS_USAGE, {
     args: [...args],
     options: {
       adapter: { type: 'string', default: 'llvmpipe' },

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { rankSchedules, recordsByDevice } from '../../codegen/tune/apply.js';
 import { readRecords, type TuneRecord } from '../../codegen/tune/records.js';
 import { renderReport } from '../../codegen/tune/report.js';
@@ -9,6 +8,7 @@ import { loadGraph } from '../../compiler/cli/load-model.js';
 import { compareTuned, formatComparison, type CompareResult } from '../../compiler/tune-compare.js';
 import { formatSchedule, formatTuneTable } from '../../compiler/tune-table.js';
 import { tuneModel, type TuneSummary } from '../../compiler/tune.js';
+import { parseScriptArgs } from './script-args.js';
 
 /*
  * Autotuner benchmark (a script, not a test):
@@ -20,7 +20,10 @@ import { tuneModel, type TuneSummary } from '../../compiler/tune.js';
  * Writes DIR/<adapter>.jsonl, DIR/report.svg and DIR/summary.json, and prints everything.
  */
 
-const { values } = parseArgs({
+const USAGE = `usage: node dist/tests/bench/tune-bench.js [--model M.onnx] [--adapters llvmpipe,swiftshader]
+         [--budget SECONDS] [--rounds N] [--out DIR] [--resume] [--timing auto|cpu]`;
+
+const { values } = parseScriptArgs('tune-bench', USAGE, {
   options: {
     model: { type: 'string', default: '.bench/models/vit_ti16.onnx' },
     adapters: { type: 'string', default: 'llvmpipe,swiftshader' },
