@@ -35,7 +35,7 @@ export function applyPipeline(g: Graph, text: string | undefined, source: string
   return runPipeline(g, pipeline, run).graph;
 }
 
-function holdsRequirements(g: Graph, pipeline: ReturnType<typeof parsePipeline>): boolean {
+function holdsRequirements(g: Graph, pipeline: Pipeline): boolean {
   try {
     checkPipeline(pipeline, detectProperties(g));
     return true;
