@@ -23,7 +23,8 @@ export interface DawnModule {
 
 type RecipeKind = 'native' | 'llvmpipe' | 'swiftshader';
 
-interface Recipe {
+/** How Dawn reaches one kind of adapter: instance options, the environment its drivers read, feature level. */
+export interface Recipe {
   readonly kind: RecipeKind;
   readonly backend: string;
   readonly createOptions: readonly string[];
@@ -120,8 +121,13 @@ const LLVMPIPE: Recipe = {
 
 const NATIVE: Recipe = { kind: 'native', backend: 'native', createOptions: [], env: {}, featureLevel: 'core' };
 
+/** The recipe for one of the two CPU adapters (throws, naming the packages, when SwiftShader's driver is missing). */
+export function cpuAdapterRecipe(kind: 'llvmpipe' | 'swiftshader', env: Readonly<Record<string, string | undefined>> = process.env): Recipe {
+  return kind === 'llvmpipe' ? LLVMPIPE : swiftShaderRecipe(env);
+}
+
 /** Runs `fn` with `vars` set in process.env, restoring the previous values afterwards. */
-function withEnv<T>(vars: Readonly<Record<string, string>>, fn: () => T): T {
+export function withEnv<T>(vars: Readonly<Record<string, string>>, fn: () => T): T {
   const saved = Object.keys(vars).map((k) => [k, process.env[k]] as const);
   Object.assign(process.env, vars);
   try {
