@@ -1,3 +1,4 @@
+import { CASCADED_DEFAULT_CHUNK } from '../codegen/lower/cascaded-attention.js';
 import type { Schedule } from '../codegen/schedule/types.js';
 import type { TuneSummary, WorkloadSummary } from './tune.js';
 
@@ -16,10 +17,11 @@ export function formatSchedule(s: Schedule | undefined): string {
     case 'attention':
       return `rows ${s.rows} kv ${s.kvTile} rpt ${s.rowsPerThread ?? 1}`;
     case 'conv_transpose':
-    case 'cascaded_attention':
     case 'gather':
     case 'scatter_add':
       return `wg ${s.wg}`;
+    case 'cascaded_attention':
+      return `wg ${s.wg} chunk ${s.chunk ?? CASCADED_DEFAULT_CHUNK}`;
     case 'top_k':
       return `wg ${s.wg}${s.staged ? ' staged' : ''}`;
     case 'dw_pointwise':

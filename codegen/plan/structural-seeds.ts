@@ -41,15 +41,13 @@ function packParams(n: Node, api: PlannerApi, names: readonly string[]): { loc: 
   return { loc: api.bake(new Tensor('f32', [total], data), `${n.name ?? n.op.name}.params`), offsets };
 }
 
-/** Scratch floats one window needs: xin [d, N], qkv [2kd + d, N], q [kd, N], p [N, N], y [C, N]. */
+/** Scratch floats one window needs: xin [d, N], qkv [2kd + d, N], y [C, N] (the heads' outputs). */
 export function cascadedScratchLayout(channels: number, heads: number, keyDim: number, tokens: number) {
   const d = channels / heads;
   const xin = 0;
   const qkv = xin + d * tokens;
-  const q = qkv + (2 * keyDim + d) * tokens;
-  const p = q + keyDim * tokens;
-  const y = p + tokens * tokens;
-  return { xin, qkv, q, p, y, total: y + channels * tokens };
+  const y = qkv + (2 * keyDim + d) * tokens;
+  return { xin, qkv, y, total: y + channels * tokens };
 }
 
 export function cascadedAttentionSeed(n: Node, api: PlannerApi): Seed | undefined {

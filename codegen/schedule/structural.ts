@@ -7,10 +7,15 @@ export interface ConvTransposeSchedule {
   readonly wg: number;
 }
 
-/** Cascaded group attention: one workgroup of `wg` invocations per window. */
+/**
+ * Cascaded group attention: one workgroup of `wg` invocations per window, each owning
+ * ceil(N / wg) query tokens; `chunk` output rows per token accumulate in registers at a time
+ * (absent in records from before the knob: 8).
+ */
 export interface CascadedAttentionSchedule {
   readonly kind: 'cascaded_attention';
   readonly wg: number;
+  readonly chunk?: number;
 }
 
 /** Depthwise + 1x1 convolution: `tokens` output positions per workgroup of `wg` invocations. */
@@ -31,8 +36,8 @@ export function defaultStructuralSchedule(w: StructuralWorkload, limits: TargetL
     case 'conv_transpose':
       return { kind: 'conv_transpose', wg: Math.min(64, maxInv) };
     case 'cascaded_attention':
-      // Few windows, each a long sequence of phases: as many invocations as a workgroup may have.
-      return { kind: 'cascaded_attention', wg: Math.min(256, maxInv, limits.maxComputeWorkgroupSizeX) };
+      // Four tokens per invocation (register-tiled: each load serves four tokens), 16 at least.
+      return { kind: 'cascaded_attention', wg: Math.min(Math.max(16, Math.ceil((w.height * w.width) / 4)), maxInv, limits.maxComputeWorkgroupSizeX), chunk: 8 };
     case 'dw_pointwise': {
       // The depthwise results of `tokens` positions for every channel live in workgroup memory.
       const fit = Math.floor(limits.maxComputeWorkgroupStorageSize / 4 / w.channels);

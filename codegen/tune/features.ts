@@ -1,3 +1,4 @@
+import { CASCADED_DEFAULT_CHUNK } from '../lower/cascaded-attention.js';
 import type { Schedule } from '../schedule/types.js';
 import { exprOps } from '../workload/expr.js';
 import type { Workload } from '../workload/types.js';
@@ -91,9 +92,11 @@ export function features(w: Workload, s: Schedule): number[] {
     }
     // The structural kernels size their own launches: the launch shape and the knobs say it all.
     case 'conv_transpose':
-    case 'cascaded_attention':
       if (s.kind !== w.kind) break;
       return [...common, lg(s.wg)];
+    case 'cascaded_attention':
+      if (s.kind !== w.kind) break;
+      return [...common, lg(s.wg), lg(s.chunk ?? CASCADED_DEFAULT_CHUNK), (w.height * w.width) / s.wg];
     case 'dw_pointwise':
       if (s.kind !== 'dw_pointwise') break;
       return [...common, lg(s.wg), lg(s.tokens)];

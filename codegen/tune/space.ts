@@ -1,4 +1,5 @@
 import { sharedBytes } from '../kernel-ir/types.js';
+import { CASCADED_DEFAULT_CHUNK } from '../lower/cascaded-attention.js';
 import { lowerWorkload } from '../lower/index.js';
 import { defaultSchedule } from '../schedule/defaults.js';
 import type { TargetLimits } from '../schedule/limits.js';
@@ -69,8 +70,12 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
         { name: 'rowsPerThread', values: [1, 2, 4] },
       ];
     case 'conv_transpose':
-    case 'cascaded_attention':
       return [{ name: 'wg', values: WG_1D }];
+    case 'cascaded_attention':
+      return [
+        { name: 'wg', values: WG_1D },
+        { name: 'chunk', values: [4, 8, 16, 32] },
+      ];
     case 'top_k':
       return [
         { name: 'wg', values: WG_1D },
@@ -101,10 +106,11 @@ export function scheduleKey(s: Schedule): string {
     case 'attention':
       return `attention:${s.rows},${s.kvTile},${s.rowsPerThread ?? 1}`;
     case 'conv_transpose':
-    case 'cascaded_attention':
     case 'gather':
     case 'scatter_add':
       return `${s.kind}:${s.wg}`;
+    case 'cascaded_attention':
+      return `cascaded_attention:${s.wg},${s.chunk ?? CASCADED_DEFAULT_CHUNK}`;
     case 'top_k':
       return `top_k:${s.wg},${s.staged}`;
     case 'dw_pointwise':

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { bytesMoved } from '../../codegen/emit-webgpu.js';
+import type { Schedule } from '../../codegen/schedule/types.js';
 import { compileWebGpu, type WebGpuCompileResult } from '../../compiler/compile-webgpu.js';
 import type { Graph } from '../../ir/graph.js';
 import { importOnnxFile } from '../../ir/onnx/import.js';
@@ -116,4 +117,29 @@ for (const b of [0, 1])
       assert.ok(dwpw >= ct.length, `${dwpw} depthwise+1x1 kernels for ${ct.length} lowtentions`);
       assert.equal(kinds(unfused).filter((k) => k === 'dw_pointwise').length, 0);
     });
+  });
+
+/*
+ * The structural kernels under schedules other than the defaults: a cascaded attention with
+ * several tokens per invocation, a register chunk that divides neither the q/k/v rows nor the
+ * channels (clamped rows, guarded stores), and one token per invocation; a depthwise + 1x1
+ * kernel whose token tile is not a whole number of vec4s. Each must still match onnxruntime.
+ */
+const overridden = (schedule: Record<string, unknown>) => ({
+  choose: (w: { kind: string }) => (w.kind === schedule.kind ? { schedule: schedule as unknown as Schedule, source: 'default' as const } : undefined),
+});
+for (const [file, pass, schedule] of [
+  ['efficientvit_m1.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 8, chunk: 5 }],
+  ['efficientvit_m0.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 64, chunk: 32 }],
+  ['lowformer_b0.onnx', 'lowtention-fuse', { kind: 'dw_pointwise', wg: 16, tokens: 2 }],
+] as const)
+  test(`${pass} on ${file} with schedule ${JSON.stringify(schedule)} matches onnxruntime on llvmpipe`, async () => {
+    const path = join(FIXTURES, file);
+    const fused = applyPipeline(importOnnxFile(path), `infer-shapes{batch=1},${pass}`);
+    const inputs = randomInputs(fused, 1, 11);
+    const ort = await openOrt(path);
+    const want = await ort.run(inputs).finally(() => ort.release());
+    const c = compileWebGpu(fused, overridden(schedule));
+    assert.ok(c.kernels.some((k) => JSON.stringify(k.schedule) === JSON.stringify(schedule)), 'the schedule was not used');
+    assertClose(`${file} with ${JSON.stringify(schedule)}`, await runOnLlvmpipe(c, inputs), want);
   });
