@@ -21,7 +21,7 @@ export function formatSchedule(s: Schedule | undefined): string {
     case 'scatter_add':
       return `wg ${s.wg}`;
     case 'cascaded_attention':
-      return `wg ${s.wg} chunk ${s.chunk ?? CASCADED_DEFAULT_CHUNK}`;
+      return `wg ${s.wg} chunk ${s.chunk ?? CASCADED_DEFAULT_CHUNK}${s.vec === 1 ? ' v1' : ''}`;
     case 'top_k':
       return `wg ${s.wg}${s.staged ? ' staged' : ''}`;
     case 'dw_pointwise':

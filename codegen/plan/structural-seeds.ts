@@ -20,42 +20,85 @@ export function lift2d(xs: readonly number[], unit: number): [number, number] {
 /**
  * The constant parameters of `n` (operands from index 1) packed into one weight buffer, so a
  * kernel with many small parameter tensors stays within WebGPU's storage-buffer binding limit.
- * Returns the buffer and each operand's element offset in it.
+ * `repack[i]`, where given, lays operand i out differently (it returns the packed values). Every
+ * block starts at a multiple of 4 floats and the buffer is a whole number of vec4s, so kernels
+ * may read it as vec4s. Returns the buffer and each operand's element offset in it.
  */
-function packParams(n: Node, api: PlannerApi, names: readonly string[]): { loc: Loc; offsets: number[] } {
-  const tensors = n.inputs.slice(1).map((v, i) => {
+function packParams(
+  n: Node,
+  api: PlannerApi,
+  names: readonly string[],
+  repack: readonly (((t: Tensor) => Float32Array) | undefined)[] = [],
+): { loc: Loc; offsets: number[] } {
+  const blocks = n.inputs.slice(1).map((v, i) => {
     const t = api.constantOf(v);
     if (!t) throw new VitcError(`'${n.op.name}' with a non-constant ${names[i]} has no WebGPU lowering`);
-    return t;
+    const r = repack[i];
+    return r ? r(t) : Float32Array.from({ length: t.size }, (_, e) => t.get(e));
   });
+  const align4 = (x: number) => Math.ceil(x / 4) * 4;
   const offsets: number[] = [];
   let total = 0;
-  for (const t of tensors) {
+  for (const block of blocks) {
     offsets.push(total);
-    total += t.size;
+    total = align4(total + block.length);
   }
-  const data = new Float32Array(total);
-  tensors.forEach((t, i) => {
-    for (let e = 0; e < t.size; e++) data[offsets[i]! + e] = t.get(e);
-  });
-  return { loc: api.bake(new Tensor('f32', [total], data), `${n.name ?? n.op.name}.params`), offsets };
+  const data = new Float32Array(Math.max(4, total));
+  blocks.forEach((block, i) => data.set(block, offsets[i]!));
+  return { loc: api.bake(new Tensor('f32', [data.length], data), `${n.name ?? n.op.name}.params`), offsets };
 }
 
-/** Scratch floats one window needs: xin [d, N], qkv [2kd + d, N], y [C, N] (the heads' outputs). */
+/** Bias-table padding: exp(padding − max) is 0, so padded keys get no attention. */
+export const CASCADED_BIAS_PAD = -3.0e38;
+
+/** Depthwise weights [heads, kd, K, K] as [heads, K·K, kd]: a tap's kd weights are contiguous. */
+function tapMajor(heads: number, kd: number, side: number) {
+  return (t: Tensor) => {
+    const out = new Float32Array(heads * kd * side * side);
+    for (let j = 0; j < heads; j++)
+      for (let r = 0; r < kd; r++)
+        for (let tap = 0; tap < side * side; tap++) out[(j * side * side + tap) * kd + r] = t.get(((j * kd + r) * side * side) + tap);
+    return out;
+  };
+}
+
+/** Attention biases [heads, N, N] with each row padded to `stride` keys of CASCADED_BIAS_PAD. */
+function paddedRows(heads: number, n: number, stride: number) {
+  return (t: Tensor) => {
+    const out = new Float32Array(heads * n * stride).fill(CASCADED_BIAS_PAD);
+    for (let row = 0; row < heads * n; row++) for (let m = 0; m < n; m++) out[row * stride + m] = t.get(row * n + m);
+    return out;
+  };
+}
+
+/**
+ * Scratch floats one window needs, token-major so a token's channels are contiguous: xin [N, d],
+ * qkv [N, 2kd + d], y [N, C] (the heads' outputs); the total is a whole number of vec4s.
+ */
 export function cascadedScratchLayout(channels: number, heads: number, keyDim: number, tokens: number) {
   const d = channels / heads;
   const xin = 0;
   const qkv = xin + d * tokens;
   const y = qkv + (2 * keyDim + d) * tokens;
-  return { xin, qkv, y, total: y + channels * tokens };
+  return { xin, qkv, y, total: Math.ceil((y + channels * tokens) / 4) * 4 };
 }
+
+/** Keys per bias-table row: N rounded up to a multiple of 4. */
+export const cascadedBiasStride = (tokens: number) => Math.ceil(tokens / 4) * 4;
 
 export function cascadedAttentionSeed(n: Node, api: PlannerApi): Seed | undefined {
   if (!isOp(n, CascadedAttention)) return undefined;
   const x = n.inputs[0]!;
   const [b, c, h, w] = shapeOf(x) as [number, number, number, number];
   const out = shapeOf(n.outputs[0]!);
-  const packed = packParams(n, api, ['w_qkv', 'b_qkv', 'w_dw', 'b_dw', 'bias', 'w_proj', 'b_proj']);
+  const side = shapeOf(n.inputs[3]!)[2]!;
+  const packed = packParams(n, api, ['w_qkv', 'b_qkv', 'w_dw', 'b_dw', 'bias', 'w_proj', 'b_proj'], [
+    undefined,
+    undefined,
+    tapMajor(n.attrs.heads, n.attrs.key_dim, side),
+    undefined,
+    paddedRows(n.attrs.heads, h * w, cascadedBiasStride(h * w)),
+  ]);
   const [wQkv, bQkv, wDw, bDw, bias, wProj, bProj] = packed.offsets as [number, number, number, number, number, number, number];
   const layout: CascadedParamLayout = { wQkv, bQkv, wDw, bDw, bias, wProj, bProj };
   const perWindow = cascadedScratchLayout(c, n.attrs.heads, n.attrs.key_dim, h * w).total;
@@ -79,7 +122,7 @@ export function cascadedAttentionSeed(n: Node, api: PlannerApi): Seed | undefine
       keyDim: n.attrs.key_dim,
       valueDim: c / n.attrs.heads,
       kernels: n.attrs.kernels,
-      kernelSide: shapeOf(n.inputs[3]!)[2]!,
+      kernelSide: side,
       scale: n.attrs.scale,
       activation: n.attrs.activation === 'relu' ? 'relu' : 'none',
       layout,

@@ -16,6 +16,8 @@ export interface CascadedAttentionSchedule {
   readonly kind: 'cascaded_attention';
   readonly wg: number;
   readonly chunk?: number;
+  /** 4: channels move as vec4s where the channel counts allow (absent: 4); 1: scalars. */
+  readonly vec?: 1 | 4;
 }
 
 /** Depthwise + 1x1 convolution: `tokens` output positions per workgroup of `wg` invocations. */
@@ -37,7 +39,7 @@ export function defaultStructuralSchedule(w: StructuralWorkload, limits: TargetL
       return { kind: 'conv_transpose', wg: Math.min(64, maxInv) };
     case 'cascaded_attention':
       // Four tokens per invocation (register-tiled: each load serves four tokens), 16 at least.
-      return { kind: 'cascaded_attention', wg: Math.min(Math.max(16, Math.ceil((w.height * w.width) / 4)), maxInv, limits.maxComputeWorkgroupSizeX), chunk: 8 };
+      return { kind: 'cascaded_attention', wg: Math.min(Math.max(16, Math.ceil((w.height * w.width) / 4)), maxInv, limits.maxComputeWorkgroupSizeX), chunk: 8, vec: 4 };
     case 'dw_pointwise': {
       // The depthwise results of `tokens` positions for every channel live in workgroup memory.
       const fit = Math.floor(limits.maxComputeWorkgroupStorageSize / 4 / w.channels);

@@ -1,4 +1,4 @@
-import { CASCADED_DEFAULT_CHUNK } from '../lower/cascaded-attention.js';
+import { CASCADED_DEFAULT_CHUNK, cascadedVec4Fits } from '../lower/cascaded-attention.js';
 import type { Schedule } from '../schedule/types.js';
 import { exprOps } from '../workload/expr.js';
 import type { Workload } from '../workload/types.js';
@@ -96,7 +96,7 @@ export function features(w: Workload, s: Schedule): number[] {
       return [...common, lg(s.wg)];
     case 'cascaded_attention':
       if (s.kind !== w.kind) break;
-      return [...common, lg(s.wg), lg(s.chunk ?? CASCADED_DEFAULT_CHUNK), (w.height * w.width) / s.wg];
+      return [...common, lg(s.wg), lg(s.chunk ?? CASCADED_DEFAULT_CHUNK), (w.height * w.width) / s.wg, s.vec === 1 || !cascadedVec4Fits(w) ? 1 : 4];
     case 'dw_pointwise':
       if (s.kind !== 'dw_pointwise') break;
       return [...common, lg(s.wg), lg(s.tokens)];

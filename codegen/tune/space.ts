@@ -75,6 +75,7 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
       return [
         { name: 'wg', values: WG_1D },
         { name: 'chunk', values: [4, 8, 16, 32] },
+        { name: 'vec', values: [1, 4] },
       ];
     case 'top_k':
       return [
@@ -110,7 +111,7 @@ export function scheduleKey(s: Schedule): string {
     case 'scatter_add':
       return `${s.kind}:${s.wg}`;
     case 'cascaded_attention':
-      return `cascaded_attention:${s.wg},${s.chunk ?? CASCADED_DEFAULT_CHUNK}`;
+      return `cascaded_attention:${s.wg},${s.chunk ?? CASCADED_DEFAULT_CHUNK},${s.vec ?? 4}`;
     case 'top_k':
       return `top_k:${s.wg},${s.staged}`;
     case 'dw_pointwise':

@@ -34,18 +34,18 @@ export interface ConvTransposeWorkload {
 
 /**
  * Where each parameter of a cascaded group attention sits in its one packed weight buffer
- * (element offsets; row-major within each block).
+ * (element offsets, each a multiple of 4; row-major within each block).
  */
 export interface CascadedParamLayout {
   /** [heads, 2·keyDim + valueDim, valueDim]: rows q, k, v. */
   readonly wQkv: number;
   /** [heads, 2·keyDim + valueDim] */
   readonly bQkv: number;
-  /** [heads, keyDim, K, K], K the largest kernel; a head's smaller kernel is centred. */
+  /** [heads, K·K, keyDim] (tap-major), K the largest kernel; a head's smaller kernel is centred. */
   readonly wDw: number;
   /** [heads, keyDim] */
   readonly bDw: number;
-  /** [heads, N, N] */
+  /** [heads, N, S]: rows padded to S = N rounded up to 4 keys (cascadedBiasStride) of -3e38. */
   readonly bias: number;
   /** [outChannels, heads·valueDim] */
   readonly wProj: number;

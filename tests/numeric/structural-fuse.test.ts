@@ -121,16 +121,18 @@ for (const b of [0, 1])
 
 /*
  * The structural kernels under schedules other than the defaults: a cascaded attention with
- * several tokens per invocation, a register chunk that divides neither the q/k/v rows nor the
- * channels (clamped rows, guarded stores), and one token per invocation; a depthwise + 1x1
+ * several tokens per invocation and a register chunk that divides neither the q/k/v rows nor the
+ * channels (clamped rows, guarded stores), in scalar and in vec4 form, and with one token per
+ * invocation; a depthwise + 1x1
  * kernel whose token tile is not a whole number of vec4s. Each must still match onnxruntime.
  */
 const overridden = (schedule: Record<string, unknown>) => ({
   choose: (w: { kind: string }) => (w.kind === schedule.kind ? { schedule: schedule as unknown as Schedule, source: 'default' as const } : undefined),
 });
 for (const [file, pass, schedule] of [
-  ['efficientvit_m1.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 8, chunk: 5 }],
-  ['efficientvit_m0.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 64, chunk: 32 }],
+  ['efficientvit_m1.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 8, chunk: 5, vec: 1 }],
+  ['efficientvit_m1.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 16, chunk: 12, vec: 4 }],
+  ['efficientvit_m0.onnx', 'sandwich-fuse', { kind: 'cascaded_attention', wg: 64, chunk: 32, vec: 4 }],
   ['lowformer_b0.onnx', 'lowtention-fuse', { kind: 'dw_pointwise', wg: 16, tokens: 2 }],
 ] as const)
   test(`${pass} on ${file} with schedule ${JSON.stringify(schedule)} matches onnxruntime on llvmpipe`, async () => {
