@@ -7,10 +7,10 @@ import { lowerWorkload } from '../lower/index.js';
 import { bufferBytes, type MemoryPlan, planMemory } from '../plan/memory.js';
 import type { KernelPlan, PlanBuffer, PlanIO, Task } from '../plan/types.js';
 import { cudaParamType } from '../render/cuda.js';
-import { defaultSchedule } from '../schedule/defaults.js';
 import type { TargetLimits } from '../schedule/limits.js';
 import type { Schedule } from '../schedule/types.js';
 import { canonicalJson } from '../workload/types.js';
+import { cudaDefaultSchedule } from './default-schedule.js';
 import { CUDA_LIMITS } from './limits.js';
 
 export type CudaRegion = 'weights' | 'arena' | 'io';
@@ -90,7 +90,7 @@ export function emitCuda(kp: KernelPlan, opts: CudaEmitOptions = {}): CudaModel 
   for (const task of kp.tasks) {
     const key = workloadKey(task.workload);
     const chosen = opts.choose?.(task.workload, key);
-    const schedule = chosen?.schedule ?? defaultSchedule(task.workload, limits);
+    const schedule = chosen?.schedule ?? cudaDefaultSchedule(task.workload, limits);
     const slices = [...task.operands, task.output].map(slice);
     const merged = mergeBindings(finalizeKernel(lowerWorkload(task.workload, schedule, 'kernel')), (i, j) => sameSlice(slices[i]!, slices[j]!));
     const kernel: Kernel = { ...merged.kernel, name: `${task.workload.kind}_${kernelKey(merged.kernel)}` };
