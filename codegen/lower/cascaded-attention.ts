@@ -90,12 +90,12 @@ export function lowerCascadedAttention(w: CascadedAttentionWorkload, s: Cascaded
    * `count` rows (a multiple of V) in runs of R: a loop over runs; row groups of V past `count`
    * (in a last, partial run) are clamped for loads and `ok(g)` is their store condition.
    */
-  const inRuns = (bb: BodyBuilder, count: number, f: (r0: KExpr, groups: KExpr[], ok: (g: number) => KExpr | undefined, cb: BodyBuilder) => void) => {
+  const inRuns = (bb: BodyBuilder, count: number, f: (groups: KExpr[], ok: (g: number) => KExpr | undefined, cb: BodyBuilder) => void) => {
     const width = Math.min(R, count);
     bb.for('run', u32(0), u32(Math.ceil(count / width)), 1, (run, cb) => {
       const r0 = cb.let('r0', mul(run, u32(width)));
       const groups = range(width / V).map((g) => cb.let('rg', min(add(r0, u32(g * V)), u32(count - V))));
-      f(r0, groups, (g) => (count % width === 0 ? undefined : lt(add(r0, u32(g * V)), u32(count))), cb);
+      f(groups, (g) => (count % width === 0 ? undefined : lt(add(r0, u32(g * V)), u32(count))), cb);
     });
   };
   /** The V values of a V-run `x` (one parameter per row of a group), as scalars. */
@@ -114,7 +114,7 @@ export function lowerCascadedAttention(w: CascadedAttentionWorkload, s: Cascaded
       });
     });
     hb.comment('q/k/v projection');
-    inRuns(hb, o, (_r0, groups, ok, cb) => {
+    inRuns(hb, o, (groups, ok, cb) => {
       const rows = groups.flatMap((g) => range(V).map((i) => add(g, u32(i))));
       const bias = groups.flatMap((g) => rowsOf(cb.let('bq', par(L.bQkv, add(mul(j, u32(o)), g)))));
       const wrow = rows.map((r) => cb.let('wrow', mul(add(mul(j, u32(o)), r), u32(d))));
@@ -169,31 +169,30 @@ export function lowerCascadedAttention(w: CascadedAttentionWorkload, s: Cascaded
     // last real key's k and v, and their exp is 0).
     const biasRow = slot.map(({ t }) => hb.let('brow', mul(add(mul(j, u32(n)), t), u32(stride))));
     const keys = V === 4 ? stride : n;
-    /** Scores of keys m0 .. m0 + V - 1 for every slot: [slot][key]. */
-    const scores = (m0: KExpr, lb: BodyBuilder): KExpr[][] => {
+    /** Keys m0 .. m0 + V - 1 (clamped to the last real key), each with its score for every slot. */
+    const scores = (m0: KExpr, lb: BodyBuilder): { key: KExpr; perSlot: KExpr[] }[] => {
       const bias = slot.map((_, si) => lb.let('bias', par(L.bias, add(biasRow[si]!, m0))));
       return range(V).map((i) => {
-        const m = V === 4 ? lb.let('key', min(add(m0, u32(i)), u32(n - 1))) : m0;
+        const key = V === 4 ? lb.let('key', min(add(m0, u32(i)), u32(n - 1))) : m0;
         let dots: KExpr[] = slot.map(() => f32(0));
         qg.forEach((g) => {
-          const kv = lb.let('kv', sc(S.qkv, o, m, u32(kd + g * V)));
+          const kv = lb.let('kv', sc(S.qkv, o, key, u32(kd + g * V)));
           dots = dots.map((dot, si) => dotAcc(q[si]![g]!, kv, dot));
         });
-        return dots.map((dot, si) => lb.let('s', call('fma', dot, f32(w.scale), pick(bias[si]!, i))));
+        return { key, perSlot: dots.map((dot, si) => lb.let('s', call('fma', dot, f32(w.scale), pick(bias[si]!, i)))) };
       });
     };
     const mx = slot.map(() => hb.var('mx', 'f32', f32(-3.0e38)));
-    hb.for('m', u32(0), u32(keys), V, (m0, lb) => scores(m0, lb).forEach((perSlot) => perSlot.forEach((sv, si) => lb.assign(mx[si]!, call('max', mx[si]!, sv)))));
-    inRuns(hb, d, (_c0, groups, ok, cb) => {
+    hb.for('m', u32(0), u32(keys), V, (m0, lb) => scores(m0, lb).forEach(({ perSlot }) => perSlot.forEach((sv, si) => lb.assign(mx[si]!, call('max', mx[si]!, sv)))));
+    inRuns(hb, d, (groups, ok, cb) => {
       const sum = slot.map(() => cb.var('sum', 'f32', f32(0)));
       const acc = slot.map(() => groups.map(() => cb.var('av', T, zeroV)));
       cb.for('m', u32(0), u32(keys), V, (m0, lb) => {
-        scores(m0, lb).forEach((perSlot, i) => {
-          const m = V === 4 ? min(add(m0, u32(i)), u32(n - 1)) : m0;
+        scores(m0, lb).forEach(({ key, perSlot }) => {
           const p = perSlot.map((sv, si) => lb.let('p', call('exp', sub(sv, mx[si]!))));
           p.forEach((pv, si) => lb.assign(sum[si]!, add(sum[si]!, pv)));
           groups.forEach((g, gi) => {
-            const vv = lb.let('vv', sc(S.qkv, o, m, add(u32(2 * kd), g)));
+            const vv = lb.let('vv', sc(S.qkv, o, key, add(u32(2 * kd), g)));
             p.forEach((pv, si) => lb.assign(acc[si]![gi]!, call('fma', V === 4 ? splat(F4, pv) : pv, vv, acc[si]![gi]!)));
           });
         });
@@ -210,7 +209,7 @@ export function lowerCascadedAttention(w: CascadedAttentionWorkload, s: Cascaded
   b.for('head', u32(0), u32(heads), 1, (j, hb) => headBody(j, hb));
 
   b.comment('output projection');
-  inRuns(b, CO, (_r0, groups, ok, cb) => {
+  inRuns(b, CO, (groups, ok, cb) => {
     const ocs = groups.flatMap((g) => range(V).map((i) => add(g, u32(i))));
     const bias = groups.flatMap((g) => rowsOf(cb.let('bp', par(L.bProj, g))));
     const wrow = ocs.map((oc) => cb.let('wrow', mul(oc, u32(C))));

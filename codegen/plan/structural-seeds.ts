@@ -49,7 +49,7 @@ function packParams(
 }
 
 /** Bias-table padding: exp(padding − max) is 0, so padded keys get no attention. */
-export const CASCADED_BIAS_PAD = -3.0e38;
+const CASCADED_BIAS_PAD = -3.0e38;
 
 /** Depthwise weights [heads, kd, K, K] as [heads, K·K, kd]: a tap's kd weights are contiguous. */
 function tapMajor(heads: number, kd: number, side: number) {
