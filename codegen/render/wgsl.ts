@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { elemOf, isVec, type KExpr, type Kernel, type KStmt, type KType, type Scalar } from '../kernel-ir/types.js';
+import { elemOf, isVec, type BinaryOp, type KExpr, type Kernel, type KStmt, type KType, type Scalar } from '../kernel-ir/types.js';
 import { shortestF32 } from './float-literal.js';
 import { WGSL_MODULE_TEMPLATE } from './templates/wgsl-module.js';
 
@@ -44,6 +44,17 @@ function literal(type: Scalar, value: number): string {
   }
 }
 
+/**
+ * Kernel IR expressions have no side effects, and WGSL bounds every access, so logical and/or
+ * never need to short-circuit. Tint lowers `&&`/`||` to branches; inside loops those branches
+ * blow up SwiftShader's shader compiler (a LowFormer depthwise+QKV kernel with 36 guarded taps
+ * did not finish compiling in 60 s; with `&` it compiles in 0.9 s), so emit the non-short-circuit
+ * forms, which stay straight-line code.
+ */
+function wgslOperator(op: BinaryOp): string {
+  return op === '&&' ? '&' : op === '||' ? '|' : op;
+}
+
 /** Renders one kernel as a complete WGSL module with entry point `main`. */
 export function renderWgsl(k: Kernel): string {
   const helpers = new Set<string>();
@@ -56,7 +67,7 @@ export function renderWgsl(k: Kernel): string {
       case 'builtin':
         return e.which === 'local_index' ? 'lidx' : `${BUILTIN_VAR[e.which]}.${AXES[e.axis]}`;
       case 'bin':
-        return `(${expr(e.a)} ${e.op} ${expr(e.b)})`;
+        return `(${expr(e.a)} ${wgslOperator(e.op)} ${expr(e.b)})`;
       case 'neg':
         return `(-${expr(e.a)})`;
       case 'not':

@@ -14,10 +14,10 @@ import { vitcWebGpuParticipant } from './peers/vitc-webgpu.js';
 
 /*
  * The structural passes' benchmark (a script, not a test):
- *   node dist/tests/bench/structural.js [--rounds N] [--no-ort] [model.onnx ...]
+ *   node dist/tests/bench/structural.js [--rounds N] [--no-ort] [--adapter llvmpipe|swiftshader] [model.onnx ...]
  * For every EfficientViT (sandwich-fuse) and LowFormer (lowtention-fuse) fixture, or the given
  * models: dispatches and bytes moved per inference (as `vitc compile --stats` counts them) without and with the pass, and ms/img on
- * llvmpipe for vitc unfused, vitc fused and onnxruntime-web's WebGPU EP, measured in alternating
+ * the adapter (llvmpipe unless --adapter) for vitc unfused, vitc fused and onnxruntime-web's WebGPU EP, measured in alternating
  * rounds (median). Prints a Markdown table on stdout, progress on stderr.
  */
 
@@ -25,15 +25,18 @@ const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 5;
 const withOrt = !args.includes('--no-ort');
-const given = args.filter((a, i) => a.endsWith('.onnx') && args[i - 1] !== '--rounds');
+const adapterAt = args.indexOf('--adapter');
+const adapter = adapterAt >= 0 ? args[adapterAt + 1] : 'llvmpipe';
+if (adapter !== 'llvmpipe' && adapter !== 'swiftshader') throw new Error(`--adapter must be llvmpipe or swiftshader, not ${adapter}`);
+const given = args.filter((a) => a.endsWith('.onnx'));
 const models = given.length
   ? given
   : [...[0, 1, 2, 3, 4, 5].map((i) => join(FIXTURES, `efficientvit_m${i}.onnx`)), ...[0, 1].map((i) => join(FIXTURES, `lowformer_b${i}.onnx`))];
 const passFor = (path: string) => (/lowformer/i.test(basename(path)) ? 'lowtention-fuse' : 'sandwich-fuse');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const source = await openAdapterSource('llvmpipe');
-log(`llvmpipe: ${source.description}`);
+const source = await openAdapterSource(adapter);
+log(`${adapter}: ${source.description}`);
 const load0 = loadavg()[0]!;
 const rows: string[] = [];
 for (const path of models) {
@@ -54,7 +57,7 @@ for (const path of models) {
   );
   log(rows.at(-1)!);
 }
-console.log(`llvmpipe (${source.description}); ${rounds} alternating rounds, median ms/img; load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)} (2 cores shared: noisy)\n`);
+console.log(`${adapter} (${source.description}); ${rounds} alternating rounds, median ms/img; load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)} (2 cores shared: noisy)\n`);
 console.log('| model | pass | dispatches | MB moved | vitc ms/img | vitc+pass ms/img | ort-webgpu ms/img | max abs err vs ORT-node (vitc / fused / ort-web) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

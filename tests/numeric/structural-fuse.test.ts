@@ -19,7 +19,7 @@ import { randomInputs } from './onnx-check.js';
 /*
  * sandwich-fuse on every EfficientViT fixture and lowtention-fuse on every LowFormer fixture:
  * the fused graph matches onnxruntime-node on the reference interpreter and, compiled, on
- * llvmpipe (allclose rtol 1e-4, atol 1e-5); the compile has fewer dispatches and moves fewer
+ * llvmpipe and SwiftShader (allclose rtol 1e-4, atol 1e-5); the compile has fewer dispatches and moves fewer
  * bytes than the unfused one (printed), and the blocks have the kernel structure the passes
  * promise.
  */
@@ -27,10 +27,15 @@ import { randomInputs } from './onnx-check.js';
 const RTOL = 1e-4;
 const ATOL = 1e-5;
 let llvmpipe: AcquiredDevice;
+let swiftshader: AcquiredDevice;
 before(async () => {
   llvmpipe = await acquireDevice({ adapter: 'llvmpipe', maxLimits: true, timestamps: false });
+  swiftshader = await acquireDevice({ adapter: 'swiftshader', maxLimits: true, timestamps: false });
 });
-after(() => llvmpipe.release());
+after(() => {
+  llvmpipe.release();
+  swiftshader.release();
+});
 
 function assertClose(what: string, got: ReadonlyMap<string, Tensor>, want: ReadonlyMap<string, Tensor>): void {
   for (const [name, w] of want) {
@@ -41,8 +46,8 @@ function assertClose(what: string, got: ReadonlyMap<string, Tensor>, want: Reado
   }
 }
 
-async function runOnLlvmpipe(c: WebGpuCompileResult, inputs: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
-  const ex = await createExecutor(llvmpipe.device, c.plan, c.sources, c.weights);
+async function runOn(on: AcquiredDevice, c: WebGpuCompileResult, inputs: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
+  const ex = await createExecutor(on.device, c.plan, c.sources, c.weights);
   try {
     const out = await ex.run(Object.fromEntries([...inputs].map(([k, t]) => [k, t.data as Float32Array])));
     return new Map(c.plan.outputs.map((o) => [o.name, new Tensor('f32', [...o.shape], out[o.name] as Float32Array)]));
@@ -72,7 +77,8 @@ async function checkFixture(file: string, pass: string, structure: (before: WebG
 
   const unfusedCompile = compileWebGpu(g);
   const fusedCompile = compileWebGpu(fused);
-  assertClose(`${file} after ${pass} (llvmpipe)`, await runOnLlvmpipe(fusedCompile, inputs), want);
+  assertClose(`${file} after ${pass} (llvmpipe)`, await runOn(llvmpipe, fusedCompile, inputs), want);
+  assertClose(`${file} after ${pass} (SwiftShader)`, await runOn(swiftshader, fusedCompile, inputs), want);
   const t0 = traffic(unfusedCompile);
   const t1 = traffic(fusedCompile);
   console.log(`${file} ${pass}: unfused ${report(t0)} → fused ${report(t1)}`);
@@ -81,7 +87,7 @@ async function checkFixture(file: string, pass: string, structure: (before: WebG
 }
 
 for (const m of [0, 1, 2, 3, 4, 5])
-  test(`sandwich-fuse on efficientvit_m${m}: matches onnxruntime (reference, llvmpipe); one kernel per cascaded group attention, two per FFN, one per depthwise conv + residual`, async () => {
+  test(`sandwich-fuse on efficientvit_m${m}: matches onnxruntime (reference, llvmpipe, SwiftShader); one kernel per cascaded group attention, two per FFN, one per depthwise conv + residual`, async () => {
     await checkFixture(`efficientvit_m${m}.onnx`, 'sandwich-fuse', (unfused, fused, graph) => {
       assert.ok(!graph.nodes.some((n) => n.op.name === 'batch_norm'), 'a BatchNorm is left');
       const attention = graph.nodes.filter((n) => n.op.name === 'cascaded_attention').length;
@@ -105,7 +111,7 @@ for (const m of [0, 1, 2, 3, 4, 5])
   });
 
 for (const b of [0, 1])
-  test(`lowtention-fuse on lowformer_b${b}: matches onnxruntime (reference, llvmpipe); stride-s depthwise conv in the QKV kernel, crop in the transposed convolution`, async () => {
+  test(`lowtention-fuse on lowformer_b${b}: matches onnxruntime (reference, llvmpipe, SwiftShader); stride-s depthwise conv in the QKV kernel, crop in the transposed convolution`, async () => {
     await checkFixture(`lowformer_b${b}.onnx`, 'lowtention-fuse', (unfused, fused, graph) => {
       const kinds = (c: WebGpuCompileResult) => c.kernelPlan.tasks.map((t) => t.workload.kind);
       assert.ok(!graph.nodes.some((n) => n.op.name === 'slice' && graph.producer(n.inputs[0]!)?.op.name === 'conv_transpose'), 'a crop is left after a transposed convolution');
@@ -143,5 +149,5 @@ for (const [file, pass, schedule] of [
     const want = await ort.run(inputs).finally(() => ort.release());
     const c = compileWebGpu(fused, overridden(schedule));
     assert.ok(c.kernels.some((k) => JSON.stringify(k.schedule) === JSON.stringify(schedule)), 'the schedule was not used');
-    assertClose(`${file} with ${JSON.stringify(schedule)}`, await runOnLlvmpipe(c, inputs), want);
+    assertClose(`${file} with ${JSON.stringify(schedule)}`, await runOn(llvmpipe, c, inputs), want);
   });
