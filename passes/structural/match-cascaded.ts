@@ -94,6 +94,11 @@ interface Side {
   readonly expect: (b: number, index: number, k: number, base: number) => number;
 }
 
+interface ScaledTrace {
+  readonly trace: LayoutTrace;
+  readonly factor: number;
+}
+
 interface HeadParts {
   readonly av: Node;
   readonly yTrace: LayoutTrace;
@@ -200,10 +205,13 @@ class CascadedMatcher {
       `head ${j}: the value product`,
     );
 
-    // Scores: scale·(q·k) + bias, back from the softmax input.
-    const { scores, scale, bias } = this.#scoreChain(sm.inputs[0]!, bw, n, j);
+    // Scores: scale·(q·k) + bias, back from the softmax input. The scale may also sit on an
+    // operand (timm scales q before the product).
+    const { scores, scale: scoreScale, bias } = this.#scoreChain(sm.inputs[0]!, bw, n, j);
     const sc = scores;
-    const [tq, tk] = sc.inputs.map((v) => this.#trace(v)) as [LayoutTrace, LayoutTrace];
+    const [sq, sk] = sc.inputs.map((v) => this.#scaledTrace(v)) as [ScaledTrace, ScaledTrace];
+    const [tq, tk] = [sq.trace, sk.trace];
+    const scale = scoreScale * sq.factor * sk.factor;
     const dwA = g.producer(tq.source);
     const qIsA = dwA !== undefined && isOp(dwA, Conv) && dwA.attrs.group > 1;
     const dw = qIsA ? dwA : g.producer(tk.source);
@@ -223,6 +231,7 @@ class CascadedMatcher {
       { side: qIsA ? 'a' : 'b', probe: () => 0, expect: (b, t, k) => (b * kd + k) * n + t },
       { side: qIsA ? 'b' : 'a', probe: channelOf, expect: (b, m, k, base) => (b * o + base + k) * n + m },
       `head ${j}: the score product`,
+      [tq, tk],
     );
 
     // The depthwise filter: 'same' padding, stride 1, on the q channels of the same conv.
@@ -248,9 +257,19 @@ class CascadedMatcher {
    * `outTrace` places the logical output [B, P, Q] in mm's result and each side says which
    * operand it is and where its elements must come from in that operand's source (`expect`,
    * given a base channel that `probe` reads off the first element). Returns both bases.
+   * `operands` replaces the plain layout traces of mm's inputs (when scalings were peeled off).
    */
-  #contraction(mm: Node, outTrace: LayoutTrace, logical: readonly [number, number, number], contraction: number, left: Side, right: Side, what: string): [number, number] {
-    const [ta, tb] = mm.inputs.map((v) => this.#trace(v)) as [LayoutTrace, LayoutTrace];
+  #contraction(
+    mm: Node,
+    outTrace: LayoutTrace,
+    logical: readonly [number, number, number],
+    contraction: number,
+    left: Side,
+    right: Side,
+    what: string,
+    operands?: readonly [LayoutTrace, LayoutTrace],
+  ): [number, number] {
+    const [ta, tb] = operands ?? (mm.inputs.map((v) => this.#trace(v)) as [LayoutTrace, LayoutTrace]);
     const outShape = shapeOf(mm.outputs[0]!);
     const aShape = shapeOf(mm.inputs[0]!);
     const bShape = shapeOf(mm.inputs[1]!);
@@ -285,6 +304,36 @@ class CascadedMatcher {
     });
     need(ok && left.side !== right.side, `${what} is not the expected contraction`);
     return [baseL, baseR];
+  }
+
+  /**
+   * Traces `v` back through layout ops and scalar scalings (x·c, c·x, x/c with a one-element
+   * constant c), composing the element maps; returns the trace and the product of the scalings.
+   */
+  #scaledTrace(v: Value): ScaledTrace {
+    const { g, constantOf } = this;
+    let trace = this.#trace(v);
+    let factor = 1;
+    for (let guard = 0; guard < 8; guard++) {
+      const p = g.producer(trace.source);
+      if (!p || !(isOp(p, Mul) || isOp(p, Div))) break;
+      const [a, b] = p.inputs as [Value, Value];
+      const ca = constantOf(a);
+      const cb = constantOf(b);
+      let input: Value;
+      if (cb !== undefined && cb.size === 1 && ca === undefined) {
+        input = a;
+        factor *= isOp(p, Div) ? 1 / cb.get(0) : cb.get(0);
+      } else if (isOp(p, Mul) && ca !== undefined && ca.size === 1 && cb === undefined) {
+        input = b;
+        factor *= ca.get(0);
+      } else break;
+      if (!sameShape(shapeOf(input), shapeOf(p.outputs[0]!))) break;
+      const inner = this.#trace(input);
+      const outer = trace.map;
+      trace = { source: inner.source, map: outer.map((e) => (e === 0 ? 0 : inner.map[e - 1]!)) };
+    }
+    return { trace, factor };
   }
 
   /** Walks from the softmax input back to the score matmul through scalings and constant additions. */
