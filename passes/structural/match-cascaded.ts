@@ -320,15 +320,12 @@ class CascadedMatcher {
       const [a, b] = p.inputs as [Value, Value];
       const ca = constantOf(a);
       const cb = constantOf(b);
-      let input: Value;
-      if (cb !== undefined && cb.size === 1 && ca === undefined) {
-        input = a;
-        factor *= isOp(p, Div) ? 1 / cb.get(0) : cb.get(0);
-      } else if (isOp(p, Mul) && ca !== undefined && ca.size === 1 && cb === undefined) {
-        input = b;
-        factor *= ca.get(0);
-      } else break;
-      if (!sameShape(shapeOf(input), shapeOf(p.outputs[0]!))) break;
+      const byB = cb !== undefined && cb.size === 1 && ca === undefined;
+      const byA = isOp(p, Mul) && ca !== undefined && ca.size === 1 && cb === undefined;
+      const input = byB ? a : byA ? b : undefined;
+      // A one-element constant of higher rank would broadcast the result to a new shape.
+      if (input === undefined || !sameShape(shapeOf(input), shapeOf(p.outputs[0]!))) break;
+      factor *= byB ? (isOp(p, Div) ? 1 / cb.get(0) : cb.get(0)) : ca!.get(0);
       const inner = this.#trace(input);
       const outer = trace.map;
       trace = { source: inner.source, map: outer.map((e) => (e === 0 ? 0 : inner.map[e - 1]!)) };
