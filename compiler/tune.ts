@@ -44,7 +44,7 @@ export interface TuneOptions {
    * on a machine shared with other work).
    */
   readonly timing?: 'auto' | 'cpu';
-  /** Alternating best/default confirmation rounds per workload (default 2). */
+  /** Confirmation rounds per workload, each measuring the finalists and the default (default 3). */
   readonly confirmRounds?: number;
   readonly onEvent?: (e: TuneEvent) => void;
   readonly warn?: Warn;
@@ -96,6 +96,9 @@ interface JobState {
   candidates: number;
   failed: number;
 }
+
+/** Schedules re-measured against the default after each workload's search. */
+const CONFIRM_FINALISTS = 3;
 
 export async function tuneModel(opts: TuneOptions): Promise<TuneSummary> {
   const started = performance.now();
@@ -250,12 +253,17 @@ export async function tuneModel(opts: TuneOptions): Promise<TuneSummary> {
           },
           { maxTrials: opts.trials ?? Infinity, deadline, seeds },
         );
-        // Phase 3: best and default again, alternately, so both are measured under the same load.
+        // Phase 3: the finalists (the search's few fastest) and the default again, in alternating
+        // rounds under the same load; the choice then rests on these measurements only
+        // (rankSchedules), not on the search's lucky minimum.
         emit({ type: 'workload', index: i, info: st.info, phase: 'confirm' });
-        const best = result.best;
-        if (best && scheduleKey(best.schedule) !== scheduleKey(st.fallback)) {
-          for (let round = 0; round < (opts.confirmRounds ?? 2); round++) {
-            await measureOn(st, best.schedule, undefined, 'confirm');
+        const finalists = rankSchedules(thisDevice(st.job.key).filter((r) => r.run === run && r.phase !== 'confirm'))
+          .map((b) => b.schedule)
+          .filter((s) => scheduleKey(s) !== scheduleKey(st.fallback))
+          .slice(0, CONFIRM_FINALISTS);
+        if (result.best || finalists.length > 0) {
+          for (let round = 0; round < (opts.confirmRounds ?? 3); round++) {
+            for (const s of finalists) await measureOn(st, s, undefined, 'confirm');
             await measureOn(st, st.fallback, undefined, 'confirm');
           }
         }

@@ -42,14 +42,21 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Schedules of one device for one key, fastest first; those ever wrong on it are left out. */
+/**
+ * Schedules of one device for one key, fastest first, by the median of their measurements; those
+ * ever wrong on it are left out. Where confirmation measurements exist, only they count: the
+ * search's best time is the least of dozens of noisy samples and so biased low (a 2× "gain" that
+ * vanished when re-measured was seen on llvmpipe), while confirmation re-measures the finalists
+ * alternately with the default after the choice, which is unbiased.
+ */
 export function rankSchedules(records: readonly TuneRecord[]): BestSchedule[] {
   const groups = new Map<string, TuneRecord[]>();
   const wrong = new Set<string>();
+  const confirmed = records.some((r) => r.phase === 'confirm' && r.status === 'ok' && r.medianMs !== null);
   for (const r of records) {
     const k = scheduleKey(r.schedule);
     if (r.status === 'wrong') wrong.add(k);
-    if (r.status !== 'ok' || r.medianMs === null) continue;
+    if (r.status !== 'ok' || r.medianMs === null || (confirmed && r.phase !== 'confirm')) continue;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   return [...groups]

@@ -161,6 +161,9 @@ function trialPlan(job: TuneJob, data: TrialData, schedule: Schedule, limits: Ta
   return { plan, source, weights, inputs };
 }
 
+/** Wall time one CPU-time sample should span (see measureCandidate). */
+const CPU_SAMPLE_WALL_MS = 25;
+
 /** A candidate that cannot be built for the device (a bug in the space if it ever happens). */
 class CandidateError extends Error {}
 
@@ -209,15 +212,19 @@ export async function measureCandidate(device: GPUDevice, limits: TargetLimits, 
     const budget = options.sampleBudgetMs ?? 1500;
     const cpu = options.method === 'cpu';
     const timing = { ...(options.method && options.method !== 'cpu' ? { method: options.method } : cpu ? { method: 'host' as const } : {}) };
-    const sample = async (set: number): Promise<number> => {
-      const before = cpu ? process.cpuUsage() : undefined;
-      const t = await executor!.timeDispatch(set, { ...timing, warmup: 0, repeats: 1 });
-      if (!before) return t.medianMs;
-      const used = process.cpuUsage(before);
-      return (used.user + used.system) / 1000;
-    };
     // Warm-up: the first dispatches after pipeline creation pay for lazy driver work.
     const warm = await executor.timeDispatch(0, { ...timing, warmup: 1, repeats: 1 });
+    // The kernel charges CPU time to threads that are running when the sample ends, in scheduler
+    // ticks: a sample of one 5 ms dispatch is off by a tick or more either way. A CPU sample
+    // therefore spans several dispatches (about CPU_SAMPLE_WALL_MS of wall time).
+    const repeats = cpu ? Math.min(16, Math.max(1, Math.ceil(CPU_SAMPLE_WALL_MS / Math.max(warm.medianMs, 0.01)))) : 1;
+    const sample = async (set: number): Promise<number> => {
+      const before = cpu ? process.cpuUsage() : undefined;
+      const t = await executor!.timeDispatch(set, { ...timing, warmup: 0, repeats });
+      if (!before) return t.medianMs;
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / repeats;
+    };
     const samples: number[] = [];
     let pruned = false;
     const started = performance.now();

@@ -71,6 +71,26 @@ test('apply-best never uses a schedule that was wrong on that device, nor one th
   assert.deepEqual(rankSchedules(noisy)[0]!.schedule, mm(1, 8));
 });
 
+test('once a workload has confirmation measurements, only they rank its schedules', () => {
+  // The search saw 2×2 at 1 ms once (a lucky sample); re-measured against the default it is slower.
+  const records = [
+    fakeRecord(here, key, mm(8, 8), 5, { isDefault: true, phase: 'default' }),
+    fakeRecord(here, key, mm(2, 2), 1),
+    fakeRecord(here, key, mm(1, 8), 4),
+    fakeRecord(here, key, mm(2, 2), 6, { phase: 'confirm' }),
+    fakeRecord(here, key, mm(8, 8), 5, { phase: 'confirm' }),
+    fakeRecord(here, key, mm(2, 2), 7, { phase: 'confirm' }),
+    fakeRecord(here, key, mm(8, 8), 4.5, { phase: 'confirm' }),
+  ];
+  assert.deepEqual(rankSchedules(records).map((b) => [b.schedule, b.medianMs, b.measurements]), [
+    [mm(8, 8), 4.75, 2],
+    [mm(2, 2), 6.5, 2],
+  ]);
+  assert.deepEqual(chooseSchedule(records, w, key, here, WEBGPU_DEFAULT_LIMITS).schedule, mm(8, 8));
+  // Without confirmation records, every measurement counts.
+  assert.deepEqual(rankSchedules(records.slice(0, 3))[0]!.schedule, mm(2, 2));
+});
+
 test('a compile with the chooser reports where each kernel schedule came from', () => {
   const b = new GraphBuilder('two-matmuls');
   const x = b.input('x', tensorType('f32', [1, 64, 32]));
