@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { compileCuda, type CudaCompileResult, writeCudaArtifact } from '../../../compiler/compile-cuda.js';
 import { importOnnxFile } from '../../../ir/onnx/import.js';
 import { FIXTURES } from '../../helpers/paths.js';
-import { errorLines, inPool, parsePtxasInfo, requireNvcc, runCommand } from './toolchain.js';
+import { assertCompilesWithoutSpills, CUDA_ARCHS, inPool, requireNvcc, runCommand } from './toolchain.js';
 
 /**
  * Every fixture's CUDA build compiles with nvcc for sm_80 and sm_90 without ptxas errors or
@@ -29,7 +29,6 @@ const FIXTURE_MODELS: readonly [string, number][] = [
   ['swinv2_op17_b1.onnx', 1],
   ['maxvit_op17_b1.onnx', 1],
 ];
-const ARCHS = ['sm_80', 'sm_90'];
 
 const work = mkdtempSync(join(tmpdir(), 'vitc-nvcc-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -64,18 +63,8 @@ test('kernels of every fixture compile for sm_80 and sm_90 without ptxas errors 
   const jobs = builds.flatMap((b) => [
     async () => {
       const what = b.files.join(', ');
-      // One front-end pass (PTX for compute_80, which the kernels need no more than), then ptxas
-      // for each architecture: a third less compile time than separate runs.
-      const r = await runCommand('nvcc', ['-fatbin', '-gencode', `arch=compute_80,code=[${ARCHS.join(',')}]`, '-Xptxas', '-v', 'kernels.cu', '-o', 'kernels.fatbin'], { cwd: b.dir });
-      assert.deepEqual(errorLines(r.output), [], `${what}: nvcc reported errors`);
-      assert.equal(r.code, 0, `${what}: nvcc failed:\n${r.output.slice(0, 4000)}`);
-      const usage = parsePtxasInfo(r.output);
-      for (const arch of ARCHS) {
-        for (const k of b.compiled.kernels) {
-          const u = usage.find((x) => x.kernel === k.name && x.arch === arch);
-          assert.ok(u, `${what}: no ptxas report for ${k.name} on ${arch}`);
-          assert.ok(u.spillStores === 0 && u.spillLoads === 0, `${what}: ${k.name} spills on ${arch} (${u.spillStores} bytes stored, ${u.spillLoads} loaded, ${u.registers} registers)`);
-        }
+      const usage = await assertCompilesWithoutSpills(b.dir, b.compiled.kernels.map((k) => k.name), what);
+      for (const arch of CUDA_ARCHS) {
         const regs = Math.max(...usage.filter((u) => u.arch === arch).map((u) => u.registers));
         t.diagnostic(`${what} on ${arch}: ${b.compiled.kernels.length} kernels, at most ${regs} registers, no spills`);
       }
@@ -95,7 +84,7 @@ test('kernels and launcher link into a shared library and, with the runner, into
   const compiled = compileCuda(importOnnxFile(join(FIXTURES, 'vit_op17_b1.onnx')), { batch: 1 });
   const dir = join(work, 'link');
   writeCudaArtifact(dir, compiled);
-  const gencode = ARCHS.flatMap((a) => ['-gencode', `arch=compute_${a.slice(3)},code=${a}`]);
+  const gencode = CUDA_ARCHS.flatMap((a) => ['-gencode', `arch=compute_${a.slice(3)},code=${a}`]);
   const steps: [string, string[]][] = [
     ['kernels.o', ['-c', ...gencode, '-Xcompiler', '-fPIC', 'kernels.cu', '-o', 'kernels.o']],
     ['launcher.o', ['-c', '-Xcompiler', '-fPIC,-Wall,-Wextra', 'launcher.cu', '-o', 'launcher.o']],

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 
@@ -78,6 +79,29 @@ export function parsePtxasInfo(text: string): PtxasUsage[] {
 /** Lines nvcc/ptxas report as errors (or fatal). */
 export function errorLines(text: string): string[] {
   return text.split('\n').filter((l) => /\b(error|fatal)\b/i.test(l) && !/\b0 errors?\b/.test(l));
+}
+
+/** The architectures the CUDA tests compile for. */
+export const CUDA_ARCHS = ['sm_80', 'sm_90'] as const;
+
+/**
+ * Compiles `dir/kernels.cu` to a fatbin for CUDA_ARCHS (one front-end pass to compute_80 PTX,
+ * which the kernels need no more than, then ptxas per architecture) and asserts that nvcc reports
+ * no errors, and that ptxas reports every kernel in `kernels` on every architecture without
+ * spills. Returns the ptxas usage. `what` names the build in messages.
+ */
+export async function assertCompilesWithoutSpills(dir: string, kernels: readonly string[], what: string): Promise<PtxasUsage[]> {
+  const r = await runCommand('nvcc', ['-fatbin', '-gencode', `arch=compute_80,code=[${CUDA_ARCHS.join(',')}]`, '-Xptxas', '-v', 'kernels.cu', '-o', 'kernels.fatbin'], { cwd: dir });
+  assert.deepEqual(errorLines(r.output), [], `${what}: nvcc reported errors`);
+  assert.equal(r.code, 0, `${what}: nvcc failed:\n${r.output.slice(0, 4000)}`);
+  const usage = parsePtxasInfo(r.output);
+  for (const arch of CUDA_ARCHS)
+    for (const kernel of kernels) {
+      const u = usage.find((x) => x.kernel === kernel && x.arch === arch);
+      assert.ok(u, `${what}: no ptxas report for ${kernel} on ${arch}`);
+      assert.ok(u.spillStores === 0 && u.spillLoads === 0, `${what}: ${kernel} spills on ${arch} (${u.spillStores} bytes stored, ${u.spillLoads} loaded, ${u.registers} registers)`);
+    }
+  return usage;
 }
 
 /** Runs jobs with at most `width` in flight (the machines have two cores), results in order. */
