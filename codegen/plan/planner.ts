@@ -89,7 +89,11 @@ class Planner implements PlannerApi {
       }
     }
     const outputs = this.#g.outputs.map((v) => this.#placeOutput(v));
-    return { name: this.#g.name, buffers: this.#buffers, tasks: this.#tasks, inputs, outputs };
+    // Fusion can bake a weight and then replace it (a layer norm's γ and β folded into the next
+    // GEMM's weights and bias): a weight no task reads must not be uploaded.
+    const read = new Set(this.#tasks.flatMap((t) => [...t.operands, t.output]));
+    const buffers = this.#buffers.filter((b) => b.kind !== 'weight' || read.has(b));
+    return { name: this.#g.name, buffers, tasks: this.#tasks, inputs, outputs };
   }
 
   // ---- PlannerApi -------------------------------------------------------------------------

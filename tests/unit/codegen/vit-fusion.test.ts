@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileWebGpu } from '../../../compiler/compile-webgpu.js';
-import { importOnnxFile } from '../../../ir/onnx/index.js';
+import { importOnnxFile, readOnnxFile } from '../../../ir/onnx/index.js';
 import { FIXTURES } from '../../helpers/paths.js';
 import { join } from 'node:path';
 
@@ -30,3 +30,17 @@ for (const [file, batch] of [
     assert.equal(blocks.size, 2);
     for (const kinds of blocks.values()) assert.deepEqual(kinds, ['matmul', 'attention', 'matmul', 'matmul', 'matmul']);
   });
+
+test('the weights image holds only weights a kernel reads: no layer norm γ/β or GEMM weight left behind after folding', () => {
+  const file = join(FIXTURES, 'vit_op17_b1.onnx');
+  const compiled = compileWebGpu(importOnnxFile(file), { batch: 1 });
+  const read = new Set(compiled.kernelPlan.tasks.flatMap((t) => [...t.operands, t.output]));
+  const weights = compiled.kernelPlan.buffers.filter((b) => b.kind === 'weight');
+  for (const w of weights) assert.ok(read.has(w), `weight buffer ${w.id} (${w.name ?? 'derived'}) is read by no kernel`);
+  // Folding γ into W and β into the bias keeps the number of values; only the LN-prologue GEMMs'
+  // column sums are extra (one row per GEMM). Before the fix the image was 45% larger.
+  let params = 0;
+  for (const t of readOnnxFile(file).graph.initializer ?? []) if (t.dataType === 1) params += (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
+  const values = weights.reduce((s, b) => s + b.elements, 0);
+  assert.ok(values <= params * 1.02, `weights image holds ${values} values, the model ${params} float parameters`);
+});
