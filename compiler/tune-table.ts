@@ -7,7 +7,7 @@ export function formatSchedule(s: Schedule | undefined): string {
   if (!s) return '-';
   switch (s.kind) {
     case 'matmul':
-      return `wg ${s.wgX}×${s.wgY} t ${s.tm}×${s.tn} v${s.vec} k${s.kUnroll}${s.interleave ? ' il' : ''}`;
+      return `wg ${s.wgX}×${s.wgY} t ${s.tm}×${s.tn} v${s.vec} k${s.kUnroll}${s.interleave ? ' il' : ''}${(s.kSplit ?? 1) > 1 ? ` split-k ${s.kSplit}` : ''}${s.aVec === 4 ? ' a4' : ''}`;
     case 'elementwise':
       return `wg ${s.wg} v${s.vec}`;
     case 'row':

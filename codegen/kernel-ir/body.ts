@@ -64,6 +64,13 @@ export class BodyBuilder {
     this.stmts.push({ k: 'for', index, start, end, step, unroll, body: body.stmts });
   }
 
+  /** A loop the schedule has unrolled as it wants (its body holds the unrolled steps): backends keep it rolled. */
+  rolledFor(base: string, start: KExpr, end: KExpr, step: number, f: (i: KExpr, body: BodyBuilder) => void): void {
+    this.for(base, start, end, step, f);
+    const loop = this.stmts.pop()!;
+    this.stmts.push({ ...loop, rolled: true } as KStmt);
+  }
+
   if(cond: KExpr, then: (b: BodyBuilder) => void, otherwise?: (b: BodyBuilder) => void): void {
     if (cond.k === 'lit') {
       const branch = cond.value ? then : otherwise;

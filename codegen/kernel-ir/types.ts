@@ -69,6 +69,8 @@ export type KStmt =
       readonly step: number;
       /** Expand at compile time (bounds must be constant); renderers never see unrolled loops. */
       readonly unroll: boolean;
+      /** Its unrolling is a schedule knob already applied: backends bound further unrolling (CUDA: `#pragma unroll 4`). */
+      readonly rolled?: boolean;
       readonly body: readonly KStmt[];
     }
   | { readonly k: 'if'; readonly cond: KExpr; readonly then: readonly KStmt[]; readonly else?: readonly KStmt[] }

@@ -9,7 +9,9 @@ import type { StructuralSchedule } from './structural.js';
  * Register-tiled matmul: each invocation computes `tm` rows × `tn` columns (tn a multiple of
  * `vec`), a workgroup is wgX (along N) × wgY (along M) invocations. `interleave` spreads an
  * invocation's rows/columns with stride wgY/wgX·vec instead of taking a contiguous block.
- * The K loop is unrolled `kUnroll` times.
+ * The K loop is unrolled `kUnroll` times. `kSplit` layers of invocations along z each sum a
+ * slice of K and combine through workgroup memory (absent: 1, one layer). `aVec` 4 reads A four
+ * k at a time.
  */
 export interface MatmulSchedule {
   readonly kind: 'matmul';
@@ -20,6 +22,9 @@ export interface MatmulSchedule {
   readonly vec: 1 | 4;
   readonly kUnroll: number;
   readonly interleave: boolean;
+  readonly kSplit?: number;
+  /** 4: read A as vec4 along K, one load serving four k (absent: 1). */
+  readonly aVec?: 1 | 4;
 }
 
 /** Elementwise: `vec` elements (along the last axis) per invocation, 1-D workgroups of `wg`. */

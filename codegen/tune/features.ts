@@ -40,12 +40,14 @@ export function features(w: Workload, s: Schedule): number[] {
         s.vec === 4 ? 1 : 0,
         lg(s.kUnroll),
         s.interleave ? 1 : 0,
+        lg(s.kSplit ?? 1),
+        s.aVec === 4 ? 1 : 0,
         lg(tileM),
         lg(tileN),
         lg(s.tm * s.tn),
         (w.m * w.n) / padded,
-        // Operand loads per multiply-add of one k step: tm scalars of A and tn/vec vectors of B for tm·tn products.
-        (s.tm + s.tn / s.vec) / (s.tm * s.tn),
+        // Operand loads per multiply-add of one k: tm A loads (a quarter with aVec 4) and tn/vec vectors of B for tm·tn products.
+        (s.tm / (s.aVec ?? 1) + s.tn / s.vec) / (s.tm * s.tn),
       ];
     }
     case 'elementwise': {

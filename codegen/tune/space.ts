@@ -1,6 +1,7 @@
 import { sharedBytes } from '../kernel-ir/types.js';
 import { CASCADED_DEFAULT_CHUNK } from '../lower/cascaded-attention.js';
 import { lowerWorkload } from '../lower/index.js';
+import { aVecOf } from '../lower/matmul.js';
 import { defaultSchedule } from '../schedule/defaults.js';
 import type { TargetLimits } from '../schedule/limits.js';
 import type { AttentionSchedule, ElementwiseSchedule, GatherSchedule, MatmulSchedule, ReduceSchedule, RowSchedule, ScatterAddSchedule, Schedule, TopKSchedule } from '../schedule/types.js';
@@ -50,6 +51,8 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
         { name: 'vec', values: [1, 4] },
         { name: 'kUnroll', values: [1, 2, 4, 8] },
         { name: 'interleave', values: [false, true] },
+        { name: 'kSplit', values: [1, 2, 4, 8] },
+        { name: 'aVec', values: [1, 4] },
       ];
     case 'elementwise':
       return [
@@ -97,7 +100,8 @@ export function knobsOf(kind: Workload['kind']): Knob[] {
 export function scheduleKey(s: Schedule): string {
   switch (s.kind) {
     case 'matmul':
-      return `matmul:${s.wgX},${s.wgY},${s.tm},${s.tn},${s.vec},${s.kUnroll},${s.interleave}`;
+      // Knobs added later appear only away from their neutral value, so older records still match.
+      return `matmul:${s.wgX},${s.wgY},${s.tm},${s.tn},${s.vec},${s.kUnroll},${s.interleave}${(s.kSplit ?? 1) > 1 ? `,split${s.kSplit}` : ''}${s.aVec === 4 ? ',avec4' : ''}`;
     case 'elementwise':
       return `elementwise:${s.wg},${s.vec}`;
     case 'row':
@@ -146,9 +150,12 @@ export function launchShape(w: Workload, s: Schedule): LaunchShape {
       const tn = Math.max(vec, m.tn - (m.tn % vec));
       const tileM = m.wgY * m.tm;
       const tileN = m.wgX * tn;
-      // LayerNorm prologue: partial sums per (row, x) plus a mean and an rstd per row.
-      const workgroupBytes = w.prologue ? (tileM * m.wgX + 2 * tileM) * 4 : 0;
-      return { workgroupSize: [m.wgX, m.wgY, 1], grid: [ceilDiv(w.n, tileN), ceilDiv(w.m, tileM), product(w.batch)], workgroupBytes };
+      const split = Math.max(1, m.kSplit ?? 1);
+      // LayerNorm prologue: partial sums per (row, x, K layer) plus a mean and an rstd per row;
+      // split-K: every K layer but the first parks its accumulators (tm·tn per invocation).
+      const prologueBytes = w.prologue ? (tileM * m.wgX * split + 2 * tileM) * 4 : 0;
+      const splitBytes = (split - 1) * m.wgX * m.wgY * m.tm * tn * 4;
+      return { workgroupSize: [m.wgX, m.wgY, split], grid: [ceilDiv(w.n, tileN), ceilDiv(w.m, tileM), product(w.batch)], workgroupBytes: prologueBytes + splitBytes };
     }
     case 'elementwise': {
       const e = s as ElementwiseSchedule;
@@ -218,10 +225,12 @@ export function canonicalSchedule(w: Workload, s: Schedule): Schedule {
       if (w.kind !== 'matmul') return s;
       const vec = s.vec === 4 && w.n % 4 === 0 && s.tn % 4 === 0 ? 4 : 1;
       const tn = Math.max(vec, s.tn - (s.tn % vec));
-      const kUnroll = Math.max(1, Math.min(s.kUnroll, w.k));
       // Interleaving changes nothing when an invocation owns a single row and a single vector column.
       const interleave = s.interleave && (s.tm > 1 || tn > vec);
-      return { kind: 'matmul', wgX: s.wgX, wgY: s.wgY, tm: s.tm, tn, vec: vec as 1 | 4, kUnroll, interleave };
+      const aVec = aVecOf(w, s);
+      // The unroll counts steps of aVec values of k.
+      const kUnroll = Math.max(1, Math.min(s.kUnroll, w.k / aVec));
+      return { kind: 'matmul', wgX: s.wgX, wgY: s.wgY, tm: s.tm, tn, vec: vec as 1 | 4, kUnroll, interleave, kSplit: Math.max(1, s.kSplit ?? 1), aVec };
     }
     case 'elementwise': {
       if (w.kind !== 'elementwise') return s;
@@ -255,7 +264,9 @@ function sensible(w: Workload, s: Schedule): boolean {
   switch (s.kind) {
     case 'matmul': {
       if (w.kind !== 'matmul') return false;
-      return s.wgY * s.tm <= nextPow2(w.m) && s.wgX * s.tn <= nextPow2(w.n) && s.tm * s.tn <= 64 && s.wgX * s.wgY >= Math.min(8, nextPow2(w.m) * nextPow2(w.n));
+      // A K layer gets at least 32 steps of K: shorter slices cost more in combining than they save.
+      const split = s.kSplit ?? 1;
+      return s.wgY * s.tm <= nextPow2(w.m) && s.wgX * s.tn <= nextPow2(w.n) && s.tm * s.tn <= 64 && s.wgX * s.wgY >= Math.min(8, nextPow2(w.m) * nextPow2(w.n)) && (split === 1 || w.k / split >= 32);
     }
     case 'elementwise': {
       if (w.kind !== 'elementwise') return false;

@@ -35,6 +35,12 @@ const schedules: MatmulSchedule[] = [
   { kind: 'matmul', wgX: 8, wgY: 4, tm: 4, tn: 8, vec: 4, kUnroll: 4, interleave: false },
   { kind: 'matmul', wgX: 4, wgY: 8, tm: 2, tn: 4, vec: 4, kUnroll: 2, interleave: true },
   { kind: 'matmul', wgX: 16, wgY: 2, tm: 3, tn: 2, vec: 1, kUnroll: 3, interleave: true },
+  // split-K: K layers combine through workgroup memory (3 layers: the last slice is short or empty)
+  { kind: 'matmul', wgX: 4, wgY: 4, tm: 2, tn: 4, vec: 4, kUnroll: 2, interleave: false, kSplit: 3 },
+  { kind: 'matmul', wgX: 8, wgY: 2, tm: 1, tn: 1, vec: 1, kUnroll: 3, interleave: true, kSplit: 4 },
+  // vec4 A reads along K (used where K % 4 = 0, scalar otherwise), alone and with split-K
+  { kind: 'matmul', wgX: 4, wgY: 8, tm: 4, tn: 8, vec: 4, kUnroll: 2, interleave: false, aVec: 4 },
+  { kind: 'matmul', wgX: 8, wgY: 2, tm: 2, tn: 4, vec: 4, kUnroll: 1, interleave: true, kSplit: 2, aVec: 4 },
 ];
 
 for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[]) describe(adapter, () => {
@@ -46,12 +52,14 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as AdapterName[]) describe(ada
 
   test(`matmul kernels match the reference on ${adapter} (odd sizes, batch, epilogue, LayerNorm prologue)`, async () => {
     const r = rng(adapter === 'llvmpipe' ? 1 : 2);
-    for (let trial = 0; trial < 8; trial++) {
+    // Every schedule once without and once with the LayerNorm prologue.
+    for (let trial = 0; trial < 2 * schedules.length; trial++) {
       const batch = randInt(r, 1, 3);
       const m = randInt(r, 1, 37);
       const n = 4 * randInt(r, 1, 12) + (trial % 2 ? 0 : randInt(r, 0, 3));
-      const k = randInt(r, 1, 45);
-      const withLn = trial % 3 === 0;
+      // The vec4-A schedules get K a multiple of 4 (else they fall back to scalar reads).
+      const k = schedules[trial % schedules.length]!.aVec === 4 ? 4 * randInt(r, 1, 12) : randInt(r, 1, 45);
+      const withLn = trial >= schedules.length;
       const a = randomFloats(r, batch * m * k, 2);
       const b = randomFloats(r, batch * k * n);
       const bias = randomFloats(r, n);

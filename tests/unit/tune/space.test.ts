@@ -1,3 +1,4 @@
+import type { MatmulSchedule } from '../../../codegen/schedule/types.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -85,7 +86,13 @@ test('canonical schedules merge knobs that build the same kernel', () => {
   const w = matmulWorkload(16, 18, 8);
   // n = 18 is not a multiple of 4: vec4 falls back to scalar; a 1×1 tile cannot interleave; unroll is capped at k.
   const s = canonicalSchedule(w, { kind: 'matmul', wgX: 4, wgY: 4, tm: 1, tn: 1, vec: 4, kUnroll: 16, interleave: true });
-  assert.deepEqual(s, { kind: 'matmul', wgX: 4, wgY: 4, tm: 1, tn: 1, vec: 1, kUnroll: 8, interleave: false });
+  assert.deepEqual(s, { kind: 'matmul', wgX: 4, wgY: 4, tm: 1, tn: 1, vec: 1, kUnroll: 8, interleave: false, kSplit: 1, aVec: 1 });
+  // Absent split-K and aVec are their neutral values, and keys stay those of records written before the knobs.
+  assert.equal(scheduleKey(s), 'matmul:4,4,1,1,1,8,false');
+  assert.equal(scheduleKey({ ...(s as MatmulSchedule), kSplit: 4, aVec: 4 }), 'matmul:4,4,1,1,1,8,false,split4,avec4');
+  // vec4 A reads need K a multiple of 4 (k = 8 here) and count the unroll in steps of four k.
+  assert.deepEqual(canonicalSchedule(w, { ...(s as MatmulSchedule), aVec: 4, kUnroll: 8 }), { ...s, aVec: 4, kUnroll: 2 });
+  assert.equal((canonicalSchedule(matmulWorkload(16, 18, 6), { ...(s as MatmulSchedule), aVec: 4 }) as MatmulSchedule).aVec, 1);
   const space = scheduleSpace(w, WEBGPU_DEFAULT_LIMITS);
   assert.equal(new Set(space.points.map(scheduleKey)).size, space.points.length, 'no duplicates');
   // Every point lowers to a distinct WGSL-relevant configuration (keys equal ⇔ canonical forms equal).
