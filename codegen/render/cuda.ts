@@ -241,6 +241,10 @@ function statements(body: readonly KStmt[], wg: readonly [number, number, number
         break;
       case 'for': {
         const i = identifier(s.index);
+        // Left alone, ptxas fully unrolls short constant-trip K loops and hoists every step's
+        // loads (a 1×4 GEMM tile over K = 48 then took 128 registers and spilled); not unrolling
+        // at all made tiny latency-bound GEMMs slower. Four trips in flight bound both.
+        if (s.rolled) lines.push(`${ind}#pragma unroll 4`);
         lines.push(`${ind}for (${cudaType(s.start.type)} ${i} = ${ex(s.start)}; ${i} < ${ex(s.end)}; ${i} += ${cudaLiteral(elemOf(s.start.type), s.step)}) {`);
         s.body.forEach((b) => stmt(b, ind + '  '));
         lines.push(`${ind}}`);
