@@ -13,11 +13,17 @@ export class BodyBuilder {
     this.#names = names;
   }
 
-  /** A name not used before in this kernel: `base`, then `base_1`, ... */
+  /**
+   * A name not used before in this kernel: `base`, then `base_1`, ... skipping names already
+   * issued (a second `a4` must not become the `a4_1` a caller asked for by name).
+   */
   fresh(base: string): string {
-    const n = this.#names.get(base) ?? 0;
+    let n = this.#names.get(base) ?? 0;
+    let name = n === 0 ? base : `${base}_${n}`;
+    while (n > 0 && this.#names.has(name)) name = `${base}_${++n}`;
     this.#names.set(base, n + 1);
-    return n === 0 ? base : `${base}_${n}`;
+    if (name !== base && !this.#names.has(name)) this.#names.set(name, 1);
+    return name;
   }
 
   let(base: string, value: KExpr): KExpr {

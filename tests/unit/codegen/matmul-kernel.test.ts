@@ -40,6 +40,8 @@ const schedules: MatmulSchedule[] = [
   { kind: 'matmul', wgX: 8, wgY: 2, tm: 1, tn: 1, vec: 1, kUnroll: 3, interleave: true, kSplit: 4 },
   // vec4 A reads along K (used where K % 4 = 0, scalar otherwise), alone and with split-K
   { kind: 'matmul', wgX: 4, wgY: 8, tm: 4, tn: 8, vec: 4, kUnroll: 2, interleave: false, aVec: 4 },
+  // eight rows: row 4's scalar name once collided with row 1's vec4 name (invalid WGSL)
+  { kind: 'matmul', wgX: 2, wgY: 4, tm: 8, tn: 8, vec: 1, kUnroll: 2, interleave: false, aVec: 4 },
   { kind: 'matmul', wgX: 8, wgY: 2, tm: 2, tn: 4, vec: 4, kUnroll: 1, interleave: true, kSplit: 2, aVec: 4 },
 ];
 
